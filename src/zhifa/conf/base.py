@@ -1,0 +1,253 @@
+"""Settings shared by every environment. Everything that differs between deployments comes
+from the environment (see docs/operations.md for the list)."""
+
+from pathlib import Path
+
+import environ
+
+SRC_DIR = Path(__file__).resolve().parent.parent  # src/zhifa
+BASE_DIR = SRC_DIR.parent.parent  # the checkout
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VAR_DIR = Path(env("ZHIFA_VAR_DIR", default=str(BASE_DIR / "var")))
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-insecure-zhifa-key-change-me-in-production-0123456789")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_htmx",
+    "django_tasks_db",
+    "rules.apps.AutodiscoverRulesConfig",
+    # zhifa apps, in dependency order (DESIGN.md): each imports only from those above it.
+    "zhifa.core",
+    "zhifa.ledger",
+    "zhifa.org",
+    "zhifa.catalog",
+    "zhifa.cases",
+    "zhifa.records",
+    "zhifa.review",
+    "zhifa.publicity",
+    "zhifa.procedures",
+    "zhifa.inspections",
+    "zhifa.supervision",
+    "zhifa.api",
+    "zhifa.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    # axes last: it needs the authenticated user and answers locked-out logins itself.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "zhifa.urls"
+WSGI_APPLICATION = "zhifa.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------
+# DATABASE_URL: sqlite:///path or postgres://user@host:port/name. The embedded default is a
+# SQLite file under var/, in WAL mode, with IMMEDIATE transactions so concurrent writers queue
+# instead of failing on lock upgrades.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'zhifa.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # pg_trgm on Chinese text needs a UTF-8 LC_CTYPE: build test databases from template0.
+    DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- users ----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "org.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:workbench"
+LOGOUT_REDIRECT_URL = "web:home"
+
+# django-axes: lock an account+IP pair after repeated failures.
+AXES_FAILURE_LIMIT = env.int("ZHIFA_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("ZHIFA_LOGIN_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+
+# Two-factor (TOTP) is required for reviewers, heads and admins when this is on.
+ZHIFA_REQUIRE_2FA = env.bool("ZHIFA_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "zhifa 执法平台"
+
+# --- i18n -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and files -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Evidence and documents: a content-addressed store. Filesystem by default; S3 in production
+# (ZHIFA_STORAGE=s3 with the AWS_* variables, see docs/operations.md).
+ZHIFA_FILES_DIR = Path(env("ZHIFA_FILES_DIR", default=str(VAR_DIR / "files")))
+MEDIA_ROOT = ZHIFA_FILES_DIR
+MEDIA_URL = "/media/"
+ZHIFA_STORAGE = env("ZHIFA_STORAGE", default="filesystem")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if ZHIFA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME", default="zhifa"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "file_overwrite": False,
+        },
+    }
+
+# --- ledger ---------------------------------------------------------------------------------
+# The hash of the whole deployment, fixed at install: sha256 (default) or sm3 (国密).
+ZHIFA_HASH = env("ZHIFA_HASH", default="sha256")
+# The Ed25519 key that signs tree heads lives outside the database.
+ZHIFA_LEDGER_KEY = Path(env("ZHIFA_LEDGER_KEY", default=str(VAR_DIR / "keys" / "ledger_ed25519.pem")))
+
+# --- background work ------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- security -------------------------------------------------------------------------------
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- logging (structured) -------------------------------------------------------------------
+import structlog  # noqa: E402
+
+LOG_LEVEL = env("ZHIFA_LOG_LEVEL", default="INFO")
+LOG_JSON = env.bool("ZHIFA_LOG_JSON", default=False)  # production: set ZHIFA_LOG_JSON=1
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processor": (
+                structlog.processors.JSONRenderer(ensure_ascii=False)
+                if LOG_JSON
+                else structlog.dev.ConsoleRenderer(colors=False)
+            ),
+            "foreign_pre_chain": [
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.TimeStamper(fmt="iso"),
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.add_log_level,
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django_structlog": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "zhifa": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "jieba": {"level": "WARNING"},
+    },
+}
+structlog.configure(
+    processors=[
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.filter_by_level,
+        structlog.processors.TimeStamper(fmt="iso"),
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
+DJANGO_STRUCTLOG_CELERY_ENABLED = False
+
+# --- zhifa thresholds (RULES CONFIG items with national defaults; agencies override in
+# catalog settings where the issue asks for per-agency values) -------------------------------
+ZHIFA_CERT_EXPIRY_WARNING_DAYS = env.int("ZHIFA_CERT_EXPIRY_WARNING_DAYS", default=60)

@@ -1,0 +1,83 @@
+"""Canonical forms for hashing: the same data gives the same bytes on SQLite and PostgreSQL.
+
+The ledger hashes domain rows in this generic form, by model label and key, so it needs no
+import of the apps it serves (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+
+
+def hash_name() -> str:
+    """The deployment's hash (ZHIFA_HASH, fixed at install): sha256 or sm3."""
+    name = settings.ZHIFA_HASH.lower()
+    if name not in ("sha256", "sm3"):
+        raise ValueError(f"ZHIFA_HASH must be sha256 or sm3, not {name!r}")
+    return name
+
+
+def new_hash(name: str | None = None):
+    return hashlib.new(name or hash_name())
+
+
+def digest(data: bytes, name: str | None = None) -> str:
+    return hashlib.new(name or hash_name(), data).hexdigest()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        # Normalise so 100, 100.0 and 100.00 hash alike, whatever the column's decimal places.
+        normal = value.normalize()
+        return format(normal, "f") if normal == normal.to_integral() else str(normal)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not canonicalisable: {type(value).__name__}")
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8; dates in ISO form, datetimes in UTC."""
+    return json.dumps(obj, default=_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def row_values(model: type[models.Model], pk: Any) -> dict | None:
+    """The stored values of one row, read back from the database (so in-memory rounding
+    cannot make a hash that verify will not find again)."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    row = model._base_manager.filter(pk=pk).values(*names).first()
+    if row is None:
+        return None
+    # Floats and Decimals both canonicalise via _default/json; JSON fields are plain dicts.
+    return row
+
+
+def row_canonical(label: str, pk: Any) -> bytes | None:
+    model = apps.get_model(label)
+    values = row_values(model, pk)
+    if values is None:
+        return None
+    return canonical_json({"model": model._meta.label_lower, "pk": pk, "fields": values})
+
+
+def row_digest(label: str, pk: Any) -> str | None:
+    data = row_canonical(label, pk)
+    return None if data is None else digest(data)
