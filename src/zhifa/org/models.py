@@ -241,3 +241,51 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class AuthEvent(models.Model):
+    """Every login, failed login, lockout and role change (issue 2, item 5). Append-only."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "登录成功"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOCKED_OUT = "locked_out", "账户锁定"
+        LOGOUT = "logout", "退出"
+        ROLE_GRANTED = "role_granted", "授予角色"
+        ROLE_REVOKED = "role_revoked", "撤销角色"
+        OTP_ENROLLED = "otp_enrolled", "绑定双因素认证"
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    kind = models.CharField("事件", max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(User, verbose_name="用户", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="auth_events")
+    username = models.CharField("用户名", max_length=150, blank=True)
+    actor = models.ForeignKey(User, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "登录与权限审计"
+        verbose_name_plural = "登录与权限审计"
+        ordering = ["-at"]
+
+
+class ApiToken(models.Model):
+    """A machine client's token: per agency or per system, with scopes. Only the hash is stored."""
+
+    name = models.CharField("名称", max_length=100)
+    agency = models.ForeignKey(Agency, verbose_name="所属主体", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="api_tokens")
+    token_hash = models.CharField("令牌哈希", max_length=64, unique=True, editable=False)
+    prefix = models.CharField("令牌前缀", max_length=12, editable=False)
+    scopes = models.JSONField("权限范围", default=list, help_text="如 [\"org:read\", \"org:write\"]。")
+    created_by = models.ForeignKey(User, verbose_name="创建人", null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
