@@ -1,0 +1,170 @@
+"""Reads of the registers: the eligibility question every later issue asks (RULES PEN-16), the
+public officer register (REQUIREMENTS P2) and certificate verification (A2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from .models import Certificate, EnforcementCategory, Officer, Region
+
+S = Certificate.Status
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    ok: bool
+    reason: str  # Chinese, empty when ok
+    certificate: Certificate | None
+    code: str = "ok"  # stable: ok, officer_inactive, no_certificate, category_not_covered, region_not_covered,
+    # not_yet_valid, expired, suspended, revoked
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def region_chain_codes(region_code: str) -> list[str]:
+    """The region and its ancestors, so a certificate for a city covers its districts."""
+    codes, region, seen = [], Region.objects.filter(code=region_code).select_related("parent").first(), set()
+    while region is not None and region.pk not in seen:
+        codes.append(region.code)
+        seen.add(region.pk)
+        region = region.parent
+    return codes
+
+
+def officer_may_act(*, officer: Officer, category_code: str, region_code: str, on_date: dt.date,
+                    kind: str = Certificate.Kind.ENFORCEMENT) -> Eligibility:
+    """May this officer act in category C in region R on date D? (RULES PEN-16: 行政处罚应当由具有行政执法
+    资格的执法人员实施; also PEN-27, INS-01.)
+
+    Scope first (which certificates cover C and R), then the best covering certificate's state on D.
+    The expiry is judged by date; 暂扣 and 注销 are judged by the certificate's present status.
+    """
+    if not officer.active:
+        return Eligibility(False, f"{officer.name}已不在执法岗位，不得从事执法活动（PEN-16）。", None, "officer_inactive")
+    certs = list(officer.certificates.filter(kind=kind).prefetch_related("categories", "regions")
+                 .order_by("-expires_on", "-pk"))
+    kind_label = Certificate.Kind(kind).label
+    if not certs:
+        return Eligibility(False, f"{officer.name}未持有{kind_label}，不得从事执法活动（PEN-16）。", None,
+                           "no_certificate")
+    if kind == Certificate.Kind.ENFORCEMENT:
+        covering = [c for c in certs if any(cat.code == category_code for cat in c.categories.all())]
+        if not covering:
+            name = EnforcementCategory.objects.filter(code=category_code).values_list("name", flat=True).first()
+            return Eligibility(False, f"{officer.name}的{kind_label}未载明“{name or category_code}”执法类别（PEN-16）。",
+                               certs[0], "category_not_covered")
+    else:
+        covering = certs
+    chain = set(region_chain_codes(region_code))
+    in_region = [c for c in covering if any(r.code in chain for r in c.regions.all())]
+    if not in_region:
+        name = Region.objects.filter(code=region_code).values_list("name", flat=True).first()
+        return Eligibility(False, f"{officer.name}的{kind_label}执法区域不包括{name or region_code}（PEN-16）。",
+                           covering[0], "region_not_covered")
+    refusals = []
+    for cert in in_region:  # latest expiry first
+        if cert.status == S.REVOKED:
+            refusals.append(Eligibility(False, f"{kind_label}（{cert.number}）已注销，不得从事执法活动（PEN-16）。",
+                                        cert, "revoked"))
+        elif cert.status == S.SUSPENDED:
+            refusals.append(Eligibility(False, f"{kind_label}（{cert.number}）已被暂扣，暂扣期间不得从事执法活动"
+                                               "（PEN-16）。", cert, "suspended"))
+        elif on_date < cert.issued_on:
+            refusals.append(Eligibility(False, f"{kind_label}（{cert.number}）于{cert.issued_on:%Y年%m月%d日}"
+                                               "发证，该日期尚未生效（PEN-16）。", cert, "not_yet_valid"))
+        elif on_date > cert.expires_on:
+            refusals.append(Eligibility(False, f"{kind_label}（{cert.number}）有效期至{cert.expires_on:%Y年%m月%d日}，"
+                                               f"在{on_date:%Y年%m月%d日}已过期（PEN-16）。", cert, "expired"))
+        else:
+            return Eligibility(True, "", cert, "ok")
+    return refusals[0]
+
+
+# --- public register (P2) and verification ----------------------------------------------------
+
+
+def valid_on(cert: Certificate, day: dt.date) -> bool:
+    return cert.status == S.VALID and cert.issued_on <= day <= cert.expires_on
+
+
+def status_label(cert: Certificate, day: dt.date) -> str:
+    """What the public sees: a valid-status certificate past its date reads 过期 even before the
+    nightly job has marked it."""
+    if cert.status == S.VALID and day > cert.expires_on:
+        return S.EXPIRED.label
+    return cert.get_status_display()
+
+
+def _public_certificates(*, on_duty_only: bool = True):
+    qs = Certificate.objects.filter(holder__active=True) if on_duty_only else Certificate.objects.all()
+    return (qs.select_related("holder", "holder__agency", "holder__post")
+            .prefetch_related(Prefetch("categories", queryset=EnforcementCategory.objects.order_by("code")),
+                              Prefetch("regions", queryset=Region.objects.order_by("code"))))
+
+
+def certificate_public(cert: Certificate, *, today: dt.date | None = None) -> dict:
+    """The public view of a certificate: exactly the fields of GET /api/v1/public/certificates/{number}."""
+    today = today or timezone.localdate()
+    return {
+        "number": cert.number,
+        "holder": cert.holder.name,
+        "agency": cert.holder.agency.name,
+        "categories": [c.name for c in cert.categories.all()],
+        "regions": [r.name for r in cert.regions.all()],
+        "expires": cert.expires_on.isoformat(),
+        "status": status_label(cert, today),
+        "valid_today": valid_on(cert, today),
+    }
+
+
+def officer_register_search(*, q: str = "", agency_id: int | None = None, today: dt.date | None = None,
+                            limit: int = 200) -> list[dict]:
+    """行政执法人员清单 (P2): one row per certificate of an officer on duty, searchable by name,
+    certificate number and agency. Never includes the resident ID number."""
+    today = today or timezone.localdate()
+    qs = _public_certificates()
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(holder__name__icontains=q) | Q(number__icontains=q) | Q(holder__agency__name__icontains=q)
+                       | Q(holder__agency__short_name__icontains=q))
+    if agency_id:
+        qs = qs.filter(holder__agency_id=agency_id)
+    rows = []
+    for cert in qs.order_by("holder__agency__name", "holder__name", "number")[:limit]:
+        rows.append({
+            "name": cert.holder.name,
+            "agency": cert.holder.agency.name,
+            "post": cert.holder.post.name if cert.holder.post_id else "",
+            "kind": cert.get_kind_display(),
+            "certificate_number": cert.number,
+            "categories": [c.name for c in cert.categories.all()],
+            "regions": [r.name for r in cert.regions.all()],
+            "expires": cert.expires_on.isoformat(),
+            "status": status_label(cert, today),
+            "valid_today": valid_on(cert, today),
+            "verification_token": cert.verification_token,
+        })
+    return rows
+
+
+def certificate_by_number(number: str) -> Certificate | None:
+    return _public_certificates(on_duty_only=False).filter(number=(number or "").strip().upper()).first()
+
+
+def certificate_by_token(token: str) -> Certificate | None:
+    if not token:
+        return None
+    return _public_certificates(on_duty_only=False).filter(verification_token=token).first()
+
+
+def certificates_expiring(*, within_days: int, today: dt.date | None = None):
+    """Valid certificates whose expiry falls in the next `within_days` days (dynamic supervision, A2)."""
+    today = today or timezone.localdate()
+    return (Certificate.objects.filter(status=S.VALID, expires_on__gte=today,
+                                       expires_on__lte=today + dt.timedelta(days=within_days))
+            .select_related("holder", "holder__agency").order_by("expires_on"))
