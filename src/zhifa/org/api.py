@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from zhifa.core.errors import DomainError, NotFound, PermissionDeniedError
 
@@ -184,7 +184,7 @@ def agency_create(request, payload: AgencyIn):
         raise PermissionDeniedError("主体专属的接口令牌不能登记新的执法主体。")
     data = _agency_changes(payload.dict())
     agency = services.agency_register(actor=_actor(request), **data)
-    return 201, AgencyOut.from_obj(agency)
+    return Status(201, AgencyOut.from_obj(agency))
 
 
 @router.patch("/agencies/{agency_id}", response={200: AgencyOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -287,7 +287,7 @@ def officer_create(request, payload: OfficerIn):
     data = _officer_changes(payload.dict())
     _check_agency(request, data["agency"].pk)
     officer = services.officer_register(actor=_actor(request), **data)
-    return 201, OfficerOut.from_obj(officer)
+    return Status(201, OfficerOut.from_obj(officer))
 
 
 @router.patch("/officers/{officer_id}", response={200: OfficerOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -413,7 +413,7 @@ def certificate_create(request, payload: CertificateIn):
         categories=_categories(payload.categories), regions=_regions(payload.regions),
         issued_on=payload.issued_on, expires_on=payload.expires_on, actor=_actor(request),
     )
-    return 201, CertificateOut.from_obj(cert)
+    return Status(201, CertificateOut.from_obj(cert))
 
 
 @router.patch("/certificates/{cert_id}", response={200: CertificateOut, 400: ErrorOut, 404: ErrorOut,

@@ -44,7 +44,8 @@ def officer_may_act(*, officer: Officer, category_code: str, region_code: str, o
     Scope first (which certificates cover C and R), then the best covering certificate's state on D.
     The expiry is judged by date; 暂扣 and 注销 are judged by the certificate's present status.
     """
-    if not officer.active:
+    # Read the flag from the database: callers often hold an instance from before a deactivation.
+    if not Officer.objects.filter(pk=officer.pk, active=True).exists():
         return Eligibility(False, f"{officer.name}已不在执法岗位，不得从事执法活动（PEN-16）。", None, "officer_inactive")
     certs = list(officer.certificates.filter(kind=kind).prefetch_related("categories", "regions")
                  .order_by("-expires_on", "-pk"))

@@ -1,0 +1,93 @@
+"""officer_may_act (RULES PEN-16): a table of cases, then properties over random dates."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhifa.org import services
+from zhifa.org.selectors import officer_may_act
+
+from .conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def ask(world, *, category="SC", region="369102", on=TODAY, officer=None):
+    return officer_may_act(officer=officer or world["officer"], category_code=category, region_code=region,
+                           on_date=on)
+
+
+def test_valid_certificate_covers_descendant_region(world):
+    result = ask(world)
+    assert result.ok and result.reason == "" and result.certificate == world["cert"]
+    assert ask(world, region="369100").ok  # the city itself
+
+
+@pytest.mark.parametrize("case, expected_code, words", [
+    ("other_category", "category_not_covered", "生态环境"),
+    ("other_region", "region_not_covered", "云岭市"),
+    ("parent_region", "region_not_covered", "江南省"),
+    ("before_issue", "not_yet_valid", "尚未生效"),
+    ("after_expiry", "expired", "已过期"),
+    ("suspended", "suspended", "暂扣"),
+    ("revoked", "revoked", "注销"),
+    ("inactive", "officer_inactive", "不在执法岗位"),
+    ("no_certificate", "no_certificate", "未持有"),
+])
+def test_refusals_say_why(world, case, expected_code, words):
+    cert, actor, kw = world["cert"], world["actor"], {}
+    if case == "other_category":
+        kw["category"] = "HJ"
+    elif case == "other_region":
+        kw["region"] = "369200"
+    elif case == "parent_region":
+        kw["region"] = "369000"
+    elif case == "before_issue":
+        kw["on"] = cert.issued_on - dt.timedelta(days=1)
+    elif case == "after_expiry":
+        kw["on"] = cert.expires_on + dt.timedelta(days=1)
+    elif case == "suspended":
+        services.certificate_suspend(certificate=cert, reason="接受调查", actor=actor)
+    elif case == "revoked":
+        services.certificate_revoke(certificate=cert, reason="调离", actor=actor)
+    elif case == "inactive":
+        services.officer_deactivate(officer=world["officer"], reason="退休", actor=actor)
+    elif case == "no_certificate":
+        from zhifa.org.identity_fixtures import make_resident_id
+        kw["officer"] = services.officer_register(name="新人", id_number=make_resident_id("369102", dt.date(1999, 9, 9), 8),
+                                                  agency=world["agency"], actor=actor)
+    result = ask(world, **kw)
+    assert not result.ok
+    assert result.code == expected_code
+    assert words in result.reason and "PEN-16" in result.reason
+
+
+def test_expired_status_certificate_still_answers_for_dates_it_covered(world):
+    cert = world["cert"]
+    services.certificates_expire_due(today=cert.expires_on + dt.timedelta(days=1), actor=None)
+    assert ask(world, on=cert.expires_on).ok
+    assert ask(world, on=cert.expires_on + dt.timedelta(days=1)).code == "expired"
+
+
+def test_a_valid_second_certificate_wins_over_an_expired_one(world):
+    old = world["cert"]
+    services.certificate_issue(holder=world["officer"], number="JC0100", issued_on=old.expires_on,
+                               expires_on=old.expires_on + dt.timedelta(days=1000), categories=[world["market"]],
+                               regions=[world["city"]], actor=world["actor"])
+    later = old.expires_on + dt.timedelta(days=10)
+    result = ask(world, on=later)
+    assert result.ok and result.certificate.number == "JC0100"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(offset=st.integers(min_value=-2000, max_value=2000))
+def test_property_ok_iff_date_within_validity(world, offset):
+    # The fixture is only read here, so sharing it across examples is sound.
+    cert = world["cert"]
+    day = TODAY + dt.timedelta(days=offset)
+    result = ask(world, on=day)
+    assert result.ok == (cert.issued_on <= day <= cert.expires_on)
+    assert result.ok or result.reason
+
