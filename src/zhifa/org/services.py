@@ -376,6 +376,8 @@ def officer_register(*, name: str, id_number: str, agency: Agency, actor, depart
     unknown = set(fields) - OFFICER_FIELDS
     if unknown:
         raise DomainError(f"未知字段：{'、'.join(sorted(unknown))}。", code="unknown_field")
+    if not fields.get("photo"):
+        fields.pop("photo", None)  # an empty upload field, not a value
     officer = Officer(name=name, id_number=id_number, agency=agency, department=department, post=post, **fields)
     validate_officer(officer)
     try:
@@ -623,6 +625,13 @@ def certificates_expire_due(*, today: dt.date, actor=None) -> list[str]:
 # --- training and exams (A2) ------------------------------------------------------------------
 
 
+def validate_training(*, exam_score, held_on) -> None:
+    if exam_score is not None and not (0 <= Decimal(str(exam_score)) <= 100):
+        raise DomainError("考试成绩应在0到100之间。", code="invalid", fields={"exam_score": "成绩应在0到100之间。"})
+    if held_on and held_on > timezone.localdate():
+        raise DomainError("培训或考试日期不能晚于今天。", code="invalid", fields={"held_on": "日期不能晚于今天。"})
+
+
 def training_record_add(*, officer: Officer, title: str, held_on: dt.date, hours: Decimal | float | str,
                         actor, exam_score: Decimal | float | str | None = None,
                         passed: bool | None = None) -> TrainingRecord:
@@ -637,12 +646,9 @@ def training_record_add(*, officer: Officer, title: str, held_on: dt.date, hours
             exam_score = Decimal(str(exam_score))
         except InvalidOperation:
             raise DomainError("考试成绩应为数字。", code="invalid", fields={"exam_score": "考试成绩应为数字。"}) from None
-        if not (0 <= exam_score <= 100):
-            raise DomainError("考试成绩应在0到100之间。", code="invalid", fields={"exam_score": "成绩应在0到100之间。"})
     else:
         exam_score = None
-    if held_on and held_on > timezone.localdate():
-        raise DomainError("培训或考试日期不能晚于今天。", code="invalid", fields={"held_on": "日期不能晚于今天。"})
+    validate_training(exam_score=exam_score, held_on=held_on)
     record = TrainingRecord(officer=officer, title=(title or "").strip(), held_on=held_on, hours=hours,
                             exam_score=exam_score, passed=passed)
     _full_clean(record, exclude=["officer"])
