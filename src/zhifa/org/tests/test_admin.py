@@ -118,3 +118,15 @@ def test_admin_has_no_delete_and_history_pages_render(admin_client, world):
         assert admin_client.get(f"/admin/org/{model}/").status_code == 200, model
     for model in ("region", "agency", "department", "post", "officer", "certificate", "trainingrecord"):
         assert admin_client.get(f"/admin/org/{model}/add/").status_code == 200, model
+
+
+def test_plain_django_form_refuses_the_same_bad_input(world):
+    """The ServiceForm classes are ordinary Django forms: portal pages can reuse them."""
+    from zhifa.org.admin import CertificateForm, OfficerForm
+
+    form = OfficerForm(data=officer_form(world, id_number="110105194912310021"))
+    assert not form.is_valid() and "id_number" in form.errors
+    form = CertificateForm(data=cert_form(world, number="JC0001"))
+    assert not form.is_valid() and "number" in form.errors
+    form = CertificateForm(data=cert_form(world, expires_on=(TODAY - dt.timedelta(days=1)).isoformat()))
+    assert not form.is_valid() and "expires_on" in form.errors
