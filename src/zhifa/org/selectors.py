@@ -42,7 +42,8 @@ def officer_may_act(*, officer: Officer, category_code: str, region_code: str, o
     资格的执法人员实施; also PEN-27, INS-01.)
 
     Scope first (which certificates cover C and R), then the best covering certificate's state on D.
-    The expiry is judged by date; 暂扣 and 注销 are judged by the certificate's present status.
+    The expiry is judged by date; 暂扣 and 注销 by the status the certificate had at the end of D
+    (from its history), so an act done before a suspension stays lawful afterwards.
     """
     # Read the flag from the database: callers often hold an instance from before a deactivation.
     if not Officer.objects.filter(pk=officer.pk, active=True).exists():
@@ -69,10 +70,11 @@ def officer_may_act(*, officer: Officer, category_code: str, region_code: str, o
                            covering[0], "region_not_covered")
     refusals = []
     for cert in in_region:  # latest expiry first
-        if cert.status == S.REVOKED:
+        status = status_on(cert, on_date)
+        if status == S.REVOKED:
             refusals.append(Eligibility(False, f"{kind_label}（{cert.number}）已注销，不得从事执法活动（PEN-16）。",
                                         cert, "revoked"))
-        elif cert.status == S.SUSPENDED:
+        elif status == S.SUSPENDED:
             refusals.append(Eligibility(False, f"{kind_label}（{cert.number}）已被暂扣，暂扣期间不得从事执法活动"
                                                "（PEN-16）。", cert, "suspended"))
         elif on_date < cert.issued_on:
@@ -84,6 +86,16 @@ def officer_may_act(*, officer: Officer, category_code: str, region_code: str, o
         else:
             return Eligibility(True, "", cert, "ok")
     return refusals[0]
+
+
+def status_on(cert: Certificate, day: dt.date) -> str:
+    """The certificate's status at the end of `day` (Asia/Shanghai). Today and later: the present
+    status. Before the register knew the certificate: its present status too (nothing better)."""
+    if day >= timezone.localdate():
+        return cert.status
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    snapshot = cert.history.filter(history_date__lt=end).order_by("-history_date", "-history_id").first()
+    return snapshot.status if snapshot is not None else cert.status
 
 
 # --- public register (P2) and verification ----------------------------------------------------

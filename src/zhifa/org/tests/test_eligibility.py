@@ -91,3 +91,13 @@ def test_property_ok_iff_date_within_validity(world, offset):
     assert result.ok == (cert.issued_on <= day <= cert.expires_on)
     assert result.ok or result.reason
 
+
+
+def test_suspension_does_not_reach_back_before_it_was_recorded(world):
+    cert = world["cert"]
+    services.certificate_suspend(certificate=cert, reason="接受调查", actor=world["actor"])
+    # Pretend the register learned of the certificate (issue snapshot) a week ago.
+    first = cert.history.order_by("history_id").first()
+    type(first).objects.filter(pk=first.pk).update(history_date=first.history_date - dt.timedelta(days=7))
+    assert ask(world).code == "suspended"
+    assert ask(world, on=TODAY - dt.timedelta(days=3)).ok

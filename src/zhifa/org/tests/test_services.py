@@ -244,3 +244,16 @@ def test_api_token_stores_only_the_hash(world):
     assert plaintext not in str(last_entry().payload)
     with pytest.raises(DomainError):
         services.api_token_create(name="x", agency=None, scopes=["root"], actor=world["actor"])
+
+
+def test_covered_snapshots_still_hash_the_same_after_later_changes(world):
+    """What `zhifa ledger verify` relies on: a covered history row never changes."""
+    cert = world["cert"]
+    services.certificate_suspend(certificate=cert, reason="接受调查", actor=world["actor"])
+    services.certificate_reinstate(certificate=cert, reason="调查结束", actor=world["actor"])
+    services.certificate_update(certificate=cert, changes={"categories": [world["market"], world["env"]]},
+                                actor=world["actor"])
+    services.officer_update(officer=world["officer"], changes={"phone": "13900000000"}, actor=world["actor"])
+    for entry in Entry.objects.all():
+        for cover in entry.covers:
+            assert row_digest(cover["row"], cover["pk"]) == cover["hash"], (entry.kind, cover)
