@@ -234,7 +234,7 @@ class DepartmentForm(ServiceForm):
         fields = ["agency", "name", "is_legal_review_body", "active"]
 
     def validate(self, candidate):
-        services._validate_department(candidate)
+        services.validate_department(candidate)
 
 
 @admin.register(Department)
@@ -260,7 +260,7 @@ class PostForm(ServiceForm):
         fields = ["agency", "department", "name", "duties"]
 
     def validate(self, candidate):
-        services._validate_post(candidate)
+        services.validate_post(candidate)
 
 
 @admin.register(Post)
@@ -331,7 +331,8 @@ class CertificateForm(ServiceForm):
                                              expires_on=expires, exclude_pk=self.instance.pk)
         kind = data.get("kind", candidate.kind)
         if "categories" in self.fields and "regions" in self.fields:
-            services._check_scope(kind, list(data.get("categories") or []), list(data.get("regions") or []))
+            services.validate_certificate_scope(kind, list(data.get("categories") or []),
+                                                list(data.get("regions") or []))
 
 
 @admin.register(Certificate)

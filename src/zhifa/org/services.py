@@ -274,7 +274,7 @@ def agency_deactivate(*, agency: Agency, reason: str, actor) -> Agency:
 # --- departments and posts (内设机构、岗位, A1) -----------------------------------------------
 
 
-def _validate_department(dept: Department) -> None:
+def validate_department(dept: Department) -> None:
     dept.name = (dept.name or "").strip()
     _full_clean(dept, exclude=["agency"])
     if Department.objects.filter(agency_id=dept.agency_id, name=dept.name).exclude(pk=dept.pk).exists():
@@ -284,7 +284,7 @@ def _validate_department(dept: Department) -> None:
 
 def department_create(*, agency: Agency, name: str, is_legal_review_body: bool = False, actor) -> Department:
     dept = Department(agency=agency, name=name, is_legal_review_body=is_legal_review_body)
-    _validate_department(dept)
+    validate_department(dept)
     with transaction.atomic():
         _stamp(dept, actor, "设立内设机构")
         dept.save()
@@ -301,7 +301,7 @@ def department_update(*, department: Department, changes: dict[str, Any], actor)
         changed = _apply_changes(dept, changes, {"name", "is_legal_review_body", "active"})
         if not changed:
             return dept
-        _validate_department(dept)
+        validate_department(dept)
         _stamp(dept, actor, "修改内设机构")
         dept.save()
         ledger_append(kind="department_updated", actor=actor, subject=dept,
@@ -309,7 +309,7 @@ def department_update(*, department: Department, changes: dict[str, Any], actor)
     return dept
 
 
-def _validate_post(post: Post) -> None:
+def validate_post(post: Post) -> None:
     post.name = (post.name or "").strip()
     _full_clean(post, exclude=["agency", "department"])
     if post.department_id and post.department.agency_id != post.agency_id:
@@ -320,7 +320,7 @@ def _validate_post(post: Post) -> None:
 def post_create(*, agency: Agency, name: str, department: Department | None = None, duties: str = "",
                 actor) -> Post:
     post = Post(agency=agency, department=department, name=name, duties=duties)
-    _validate_post(post)
+    validate_post(post)
     with transaction.atomic():
         _stamp(post, actor, "设立岗位")
         post.save()
@@ -335,7 +335,7 @@ def post_update(*, post: Post, changes: dict[str, Any], actor) -> Post:
         changed = _apply_changes(post, changes, {"name", "department", "duties"})
         if not changed:
             return post
-        _validate_post(post)
+        validate_post(post)
         _stamp(post, actor, "修改岗位")
         post.save()
         ledger_append(kind="post_updated", actor=actor, subject=post,
@@ -471,7 +471,7 @@ def _save_with_m2m(cert: Certificate, *, categories, regions, actor, reason: str
     cert.save()  # the one snapshot, with the m2m rows
 
 
-def _check_scope(kind: str, categories, regions) -> None:
+def validate_certificate_scope(kind: str, categories, regions) -> None:
     if not regions:
         raise DomainError("请至少选择一个执法区域。", code="required", fields={"regions": "执法区域不能为空。"})
     if kind == Certificate.Kind.ENFORCEMENT and not categories:
@@ -484,10 +484,10 @@ def certificate_issue(*, holder: Officer, number: str, issued_on: dt.date, expir
                       kind: str = Certificate.Kind.ENFORCEMENT, issuer: str = "") -> Certificate:
     categories, regions = list(categories), list(regions)
     number = validate_certificate_fields(number=number, issued_on=issued_on, expires_on=expires_on)
-    _check_scope(kind, categories, regions)
+    validate_certificate_scope(kind, categories, regions)
     if not holder.active:
         raise DomainError("不能向不在岗的人员发证。", code="holder_inactive", fields={"holder": "持证人不在岗。"})
-    cert = Certificate(kind=kind, number=number, holder=holder, issuer=(issuer or "").strip() or "江川市人民政府",
+    cert = Certificate(kind=kind, number=number, holder=holder, issuer=(issuer or "").strip() or f"{holder.agency.region.name}人民政府",
                        issued_on=issued_on, expires_on=expires_on)
     _full_clean(cert, exclude=["holder", "categories", "regions"])
     try:
@@ -524,7 +524,7 @@ def certificate_update(*, certificate: Certificate, changes: dict[str, Any], act
                 changed.append("regions")
             if not changed:
                 return cert
-            _check_scope(cert.kind, categories if categories is not None else list(cert.categories.all()),
+            validate_certificate_scope(cert.kind, categories if categories is not None else list(cert.categories.all()),
                          regions if regions is not None else list(cert.regions.all()))
             _full_clean(cert, exclude=["holder", "categories", "regions"])
             _save_with_m2m(cert, categories=categories, regions=regions, actor=actor, reason="更正证件信息")
