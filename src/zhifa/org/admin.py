@@ -5,10 +5,13 @@ deleted; history (django-simple-history) is viewable but cannot be reverted arou
 
 from __future__ import annotations
 
+import segno
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from zhifa.core.errors import DomainError
@@ -341,7 +344,7 @@ class CertificateAdmin(ServiceAdmin):
     list_display = ["number", "kind", "holder", "issued_on", "expires_on", "status"]
     list_filter = ["status", "kind", "categories"]
     search_fields = ["number", "holder__name", "holder__agency__name"]
-    readonly_fields = ["status", "status_reason", "verification_token"]
+    readonly_fields = ["status", "status_reason", "verification_token", "verification_qr"]
     readonly_on_change = ("kind", "holder", "expires_on")
     filter_horizontal = ["categories", "regions"]
     actions = [
@@ -349,6 +352,16 @@ class CertificateAdmin(ServiceAdmin):
         reason_action(title="恢复证件", service=services.certificate_reinstate, arg="certificate"),
         reason_action(title="注销证件", service=services.certificate_revoke, arg="certificate"),
     ]
+
+    @admin.display(description="核验二维码")
+    def verification_qr(self, obj):
+        """The code printed on the card: it opens the public page /verify/<token>."""
+        if not obj or not obj.pk:
+            return "保存后生成"
+        # ZHIFA_PUBLIC_URL (e.g. https://zhifa.example.gov.cn) makes the printed code absolute.
+        url = f"{getattr(settings, 'ZHIFA_PUBLIC_URL', '').rstrip('/')}/verify/{obj.verification_token}"
+        uri = segno.make(url, error="m").svg_data_uri(scale=3)
+        return format_html('<img src="{}" alt="{}"><br><code>{}</code>', uri, url, url)
 
     def create(self, request, form):
         return services.certificate_issue(actor=request.user, **form.cleaned_data)

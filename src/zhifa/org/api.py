@@ -495,4 +495,14 @@ def public_certificate(request, number: str):
     return selectors.certificate_public(cert)
 
 
+@public_router.get("/verify/{token}", response={200: PublicCertificateOut, 404: ErrorOut}, auth=None,
+                   summary="按二维码核验令牌核验执法证件")
+def public_verify(request, token: str):
+    """The QR code on the card carries the random verification token, not the number."""
+    cert = selectors.certificate_by_token(token)
+    if cert is None:
+        raise NotFound("未找到与该二维码对应的执法证件，请谨防假冒。")
+    return selectors.certificate_public(cert)
+
+
 ROUTES = [("org/", router), ("public/", public_router)]

@@ -88,6 +88,7 @@ def test_admin_add_certificate_goes_through_the_service(admin_client, world):
     assert cert.history.count() == 1
     page = admin_client.get(f"/admin/org/certificate/{cert.pk}/change/").content.decode()
     assert cert.verification_token in page  # shown read-only
+    assert "data:image/svg+xml" in page  # with the QR code for the card
 
 
 def test_admin_change_certificate_refuses_duplicate_number(admin_client, world):

@@ -192,3 +192,13 @@ def test_bad_input_is_refused_with_the_field_named(world, client, rw):
     assert_refused(post(client, "/api/v1/org/agencies", {"name": "缺信用代码"}, **rw), "credit_code")
     assert (Entry.objects.count(), Agency.objects.count(), Officer.objects.count(),
             Certificate.objects.count()) == before
+
+
+def test_public_verify_by_token(world, client):
+    cert = world["cert"]
+    body = client.get(f"/api/v1/public/verify/{cert.verification_token}").json()
+    assert set(body) == PUBLIC_KEYS and body["number"] == cert.number and body["valid_today"] is True
+    services.certificate_revoke(certificate=cert, reason="调离", actor=world["actor"])
+    body = client.get(f"/api/v1/public/verify/{cert.verification_token}").json()
+    assert body["status"] == "注销" and body["valid_today"] is False
+    assert client.get("/api/v1/public/verify/not-a-token").status_code == 404
