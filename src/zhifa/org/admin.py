@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -85,13 +86,17 @@ class ServiceAdmin(SimpleHistoryAdmin):
     def changes(self, form) -> dict:
         return {name: form.cleaned_data[name] for name in form.changed_data}
 
-    def save_model(self, request, obj, form, change):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            saved = self.update(request, obj, self.changes(form)) if change else self.create(request, form)
+            return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:
-            # The form validated; a race (e.g. the same number saved meanwhile) lands here.
+            # The form validated but the service refused (e.g. the same number saved meanwhile):
+            # the admin's transaction has rolled back; say why instead of a 500.
             messages.error(request, exc.message)
-            raise
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        saved = self.update(request, obj, self.changes(form)) if change else self.create(request, form)
         obj.pk = saved.pk
         obj._state.adding = False
         obj._state.db = saved._state.db
@@ -150,6 +155,9 @@ class RegionForm(ServiceForm):
     class Meta:
         model = Region
         fields = ["code", "name", "level", "parent"]
+
+    def validate(self, candidate):
+        services.validate_region(candidate)
 
 
 @admin.register(Region)

@@ -100,7 +100,7 @@ def _require_reason(reason: str, field: str = "reason") -> str:
 REGION_FIELDS = {"name", "level", "parent"}
 
 
-def _validate_region(region: Region) -> None:
+def validate_region(region: Region) -> None:
     if not (region.code.isdigit() and len(region.code) in (6, 9, 12)):
         raise DomainError("区划代码应为 GB/T 2260 的六位数字代码（乡镇为九位）。", code="region_code",
                           fields={"code": "区划代码格式不正确（GB/T 2260）。"})
@@ -118,7 +118,7 @@ def _validate_region(region: Region) -> None:
 
 def region_create(*, code: str, name: str, level: str, parent: Region | None = None, actor) -> Region:
     region = Region(code=(code or "").strip(), name=(name or "").strip(), level=level, parent=parent)
-    _validate_region(region)
+    validate_region(region)
     with transaction.atomic():
         _stamp(region, actor, "登记区划")
         region.save()
@@ -134,7 +134,7 @@ def region_update(*, region: Region, changes: dict[str, Any], actor) -> Region:
         changed = _apply_changes(region, changes, REGION_FIELDS)
         if not changed:
             return region
-        _validate_region(region)
+        validate_region(region)
         _stamp(region, actor, "修改区划")
         region.save()
         ledger_append(kind="region_updated", actor=actor, subject=region,

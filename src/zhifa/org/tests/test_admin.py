@@ -131,3 +131,26 @@ def test_plain_django_form_refuses_the_same_bad_input(world):
     assert not form.is_valid() and "number" in form.errors
     form = CertificateForm(data=cert_form(world, expires_on=(TODAY - dt.timedelta(days=1)).isoformat()))
     assert not form.is_valid() and "expires_on" in form.errors
+
+
+def test_admin_region_and_training_refusals_are_form_errors(admin_client, world):
+    resp = admin_client.post("/admin/org/region/add/", {"code": "12AB", "name": "某区", "level": "county"})
+    assert "GB/T 2260" in errors_of(resp)
+    resp = admin_client.post("/admin/org/trainingrecord/add/", {
+        "officer": world["officer"].pk, "title": "培训", "held_on": TODAY.isoformat(), "hours": "8",
+        "exam_score": "120", "passed": "unknown"})
+    assert "0到100" in errors_of(resp)
+    resp = admin_client.post("/admin/org/region/add/", {"code": "369103", "name": "东湖区", "level": "county",
+                                                       "parent": world["city"].pk})
+    assert resp.status_code == 302
+
+
+def test_service_refusal_after_form_validation_is_a_message_not_a_500(admin_client, world):
+    from zhifa.org import services
+
+    # The form does not know the holder left; the service does (no certificate for an inactive officer).
+    services.officer_deactivate(officer=world["officer"], reason="调离", actor=world["actor"])
+    resp = admin_client.post("/admin/org/certificate/add/", cert_form(world), follow=True)
+    assert resp.status_code == 200
+    assert "不在岗" in resp.content.decode()
+    assert not Certificate.objects.filter(number="JC0777").exists()
