@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from .models import Certificate, EnforcementCategory, Officer, Region
+from .models import Agency, Certificate, EnforcementCategory, Officer, Region
 
 S = Certificate.Status
 
@@ -181,3 +181,26 @@ def certificates_expiring(*, within_days: int, today: dt.date | None = None):
     return (Certificate.objects.filter(status=S.VALID, expires_on__gte=today,
                                        expires_on__lte=today + dt.timedelta(days=within_days))
             .select_related("holder", "holder__agency").order_by("expires_on"))
+
+
+def agency_directory(*, q: str = "") -> list[dict]:
+    """执法主体目录 (P1): the bodies that may enforce, with duties, contacts, supervision channels
+    and remedies; an entrusted body shows its entrusting agency, scope and term (PEN-04)."""
+    qs = (Agency.objects.filter(active=True).select_related("region", "entrusting_agency", "supervising_bureau")
+          .annotate(officer_count=Count("officers", filter=Q(officers__active=True))))
+    if q := (q or "").strip():
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(duties__icontains=q))
+    rows = []
+    for a in qs.order_by("region__code", "is_justice_bureau", "name"):
+        rows.append({
+            "id": a.pk, "name": a.name, "credit_code": a.credit_code, "kind": a.get_kind_display(),
+            "region": a.region.name, "is_justice_bureau": a.is_justice_bureau,
+            "supervising_bureau": a.supervising_bureau.name if a.supervising_bureau_id else "",
+            "duties": a.duties, "address": a.address, "phone": a.phone, "website": a.website,
+            "supervision_channel": a.supervision_channel, "remedies": a.remedies,
+            "officer_count": a.officer_count,
+            "entrusting_agency": a.entrusting_agency.name if a.entrusting_agency_id else "",
+            "entrustment_scope": a.entrustment_scope, "entrustment_document": a.entrustment_document,
+            "entrustment_start": a.entrustment_start, "entrustment_end": a.entrustment_end,
+        })
+    return rows

@@ -53,3 +53,18 @@ def test_demo_eligibility_for_expired_and_suspended_certificates():
     good = Certificate.objects.filter(status="valid", kind="enforcement", expires_on__gt=today).first()
     assert officer_may_act(officer=good.holder, category_code=good.categories.first().code, region_code=district,
                            on_date=today).ok
+
+
+def test_agency_directory_lists_the_demo_bodies_with_entrustment():
+    from zhifa.org.selectors import agency_directory
+
+    demo.load(stdout=None)
+    rows = agency_directory()
+    names = [r["name"] for r in rows]
+    assert "江川市市场监督管理局" in names and "江川市司法局" in names
+    market = next(r for r in rows if r["name"] == "江川市市场监督管理局")
+    assert market["officer_count"] == Officer.objects.filter(agency__name=market["name"], active=True).count() > 0
+    assert market["supervising_bureau"] == "江川市司法局" and "行政复议" in market["remedies"]
+    entrusted = [r for r in rows if r["entrusting_agency"]]
+    assert entrusted and entrusted[0]["kind"] == "受委托组织" and entrusted[0]["entrustment_document"]
+    assert [r["name"] for r in agency_directory(q="水利")] == ["江川市水利局"]
