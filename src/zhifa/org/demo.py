@@ -105,7 +105,8 @@ def load(*, stdout=None) -> None:
         city = services.region_create(code=CITY[0], name=CITY[1], level="city", parent=province, actor=actor)
         districts = [services.region_create(code=c, name=n, level="county", parent=city, actor=actor)
                      for c, n in DISTRICTS]
-        categories = {code: services.category_create(code=code, name=name, actor=actor) for code, name in CATEGORIES}
+        categories = {code: services.category_create(code=code, name=name, actor=actor)
+                      for code, name in CATEGORIES}
         say(f"  区划 {2 + len(districts)} 个，执法类别 {len(categories)} 个")
 
         justice = services.agency_register(
@@ -178,7 +179,8 @@ def load(*, stdout=None) -> None:
                 if expires <= today + dt.timedelta(days=45):
                     expires = today + dt.timedelta(days=400 + n)
             cert = services.certificate_issue(
-                holder=officer, number=f"39010{agency.pk % 100:02d}{n + 1:04d}", issued_on=issued, expires_on=expires,
+                holder=officer, number=f"39010{agency.pk % 100:02d}{n + 1:04d}", issued_on=issued,
+                expires_on=expires,
                 categories=[categories[c] for c in cats], regions=[city], issuer="江川市人民政府", actor=actor)
             certs.append(cert)
         services.certificate_suspend(certificate=certs[suspended_at],

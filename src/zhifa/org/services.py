@@ -224,8 +224,8 @@ def _agency_payload(agency: Agency) -> dict:
             "region": agency.region.code, "entrusting_agency": agency.entrusting_agency_id}
 
 
-def agency_register(*, name: str, credit_code: str, region: Region, actor, kind: str = Agency.Kind.ADMINISTRATIVE_ORGAN,
-                    **fields: Any) -> Agency:
+def agency_register(*, name: str, credit_code: str, region: Region, actor,
+                    kind: str = Agency.Kind.ADMINISTRATIVE_ORGAN, **fields: Any) -> Agency:
     unknown = set(fields) - AGENCY_FIELDS
     if unknown:
         raise DomainError(f"未知字段：{'、'.join(sorted(unknown))}。", code="unknown_field")
@@ -487,8 +487,9 @@ def certificate_issue(*, holder: Officer, number: str, issued_on: dt.date, expir
     validate_certificate_scope(kind, categories, regions)
     if not holder.active:
         raise DomainError("不能向不在岗的人员发证。", code="holder_inactive", fields={"holder": "持证人不在岗。"})
-    cert = Certificate(kind=kind, number=number, holder=holder, issuer=(issuer or "").strip() or f"{holder.agency.region.name}人民政府",
-                       issued_on=issued_on, expires_on=expires_on)
+    issuer = (issuer or "").strip() or f"{holder.agency.region.name}人民政府"
+    cert = Certificate(kind=kind, number=number, holder=holder, issuer=issuer, issued_on=issued_on,
+                       expires_on=expires_on)
     _full_clean(cert, exclude=["holder", "categories", "regions"])
     try:
         with transaction.atomic():
@@ -524,8 +525,11 @@ def certificate_update(*, certificate: Certificate, changes: dict[str, Any], act
                 changed.append("regions")
             if not changed:
                 return cert
-            validate_certificate_scope(cert.kind, categories if categories is not None else list(cert.categories.all()),
-                         regions if regions is not None else list(cert.regions.all()))
+            validate_certificate_scope(
+                cert.kind,
+                categories if categories is not None else list(cert.categories.all()),
+                regions if regions is not None else list(cert.regions.all()),
+            )
             _full_clean(cert, exclude=["holder", "categories", "regions"])
             _save_with_m2m(cert, categories=categories, regions=regions, actor=actor, reason="更正证件信息")
             ledger_append(kind="certificate_updated", actor=actor, subject=cert,
