@@ -92,6 +92,10 @@ class StaffSessionAuth(APIKeyCookie):
             return None
         if not user_may(request.user, self.scope):
             raise PermissionDenied(f"您没有“{self.scope}”权限。")
+        if (getattr(settings, "ZHIFA_REQUIRE_2FA", False) and self.scope.endswith(":write")
+                and not (hasattr(request.user, "is_verified") and request.user.is_verified())):
+            # Admins must have passed TOTP in this session before changing registers (issue 2, item 5).
+            raise PermissionDenied("请先完成双因素认证（TOTP）后再执行写操作。")
         return request.user
 
 

@@ -202,3 +202,13 @@ def test_public_verify_by_token(world, client):
     body = client.get(f"/api/v1/public/verify/{cert.verification_token}").json()
     assert body["status"] == "注销" and body["valid_today"] is False
     assert client.get("/api/v1/public/verify/not-a-token").status_code == 404
+
+
+def test_session_write_needs_two_factor_when_required(world, client, settings):
+    settings.ZHIFA_REQUIRE_2FA = True
+    client.force_login(world["actor"])  # a superuser, but not OTP-verified in this session
+    client.cookies["csrftoken"] = "k" * 32
+    resp = post(client, f"/api/v1/org/certificates/{world['cert'].pk}/suspend", {"reason": "x"},
+                HTTP_X_CSRFTOKEN="k" * 32)
+    assert resp.status_code == 403 and "双因素" in resp.json()["message"]
+    assert client.get("/api/v1/org/certificates").status_code == 200  # reading is allowed
