@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from zhifa.core.errors import DomainError, NotFound
+from zhifa.core.errors import DomainError
 from zhifa.core.identifiers import parse_credit_code, parse_resident_id
 from zhifa.ledger.services import ledger_append
 
@@ -140,15 +140,6 @@ def region_update(*, region: Region, changes: dict[str, Any], actor) -> Region:
         ledger_append(kind="region_updated", actor=actor, subject=region,
                       payload={"code": region.code, "changed": sorted(changed)}, rows=snapshot_rows(region))
     return region
-
-
-def region_with_ancestors(region: Region) -> list[Region]:
-    chain, seen = [], set()
-    while region is not None and region.pk not in seen:
-        chain.append(region)
-        seen.add(region.pk)
-        region = region.parent
-    return chain
 
 
 # --- enforcement categories -------------------------------------------------------------------
@@ -718,9 +709,3 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
                       payload={"name": token.name, "prefix": token.prefix})
     return token
 
-
-def get_or_404(model: type[models.Model], **lookup) -> Any:
-    try:
-        return model.objects.get(**lookup)
-    except model.DoesNotExist:
-        raise NotFound(f"未找到{model._meta.verbose_name}。") from None

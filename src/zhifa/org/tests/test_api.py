@@ -212,3 +212,17 @@ def test_session_write_needs_two_factor_when_required(world, client, settings):
                 HTTP_X_CSRFTOKEN="k" * 32)
     assert resp.status_code == 403 and "双因素" in resp.json()["message"]
     assert client.get("/api/v1/org/certificates").status_code == 200  # reading is allowed
+
+
+@pytest.mark.parametrize("url, body", [
+    ("/api/v1/org/certificates", "{not json"),
+    ("/api/v1/org/certificates", '{"holder": "abc", "number": "X1", "regions": ["369100"], '
+                                 '"issued_on": "2026-01-01", "expires_on": "2027-01-01"}'),
+    ("/api/v1/org/officers", '{"name": "李四"}'),
+    ("/api/v1/org/agencies/abc/deactivate", '{"reason": "x"}'),
+    ("/api/v1/org/certificates/1/renew", '{"expires_on": "tomorrow", "reason": "x"}'),
+])
+def test_malformed_requests_are_4xx_in_error_shape(world, client, rw, url, body):
+    resp = client.post(url, body, content_type="application/json", **rw)
+    assert 400 <= resp.status_code < 500, resp.content
+    assert set(resp.json()) == {"code", "message", "rule", "fields"}
