@@ -230,6 +230,7 @@ LOGGING = {
         "django_structlog": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "zhifa": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "jieba": {"level": "WARNING"},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 structlog.configure(

@@ -11,6 +11,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; A
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 _TMP = Path(tempfile.mkdtemp(prefix="zhifa-test-"))
 VAR_DIR = _TMP
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir()
 ZHIFA_FILES_DIR = _TMP / "files"
 MEDIA_ROOT = ZHIFA_FILES_DIR
 ZHIFA_LEDGER_KEY = _TMP / "keys" / "ledger_ed25519.pem"
