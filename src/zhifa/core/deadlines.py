@@ -14,14 +14,16 @@ whether both readings of 调休 days are computed (TIME-10). `compute_due` appli
 - TIME-10: the "alt" reading does not count 调休 working Saturdays/Sundays. The party gets the
   later date, the agency is alerted at the earlier one (`enforced_date`), and `reason` says why.
 - TIME-11: pauses (testing, hearing, 复议 …) are not counted; each names the document behind it.
+- TIME-05 `end_of_day`, TIME-06 `filed_in_time` (postmark), TIME-12 `service_date` (公告送达 +30).
 """
 
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -243,3 +245,34 @@ def late_surcharge(*, fine, due: date, paid_on: date, paused_days: int = 0) -> S
     amount = (fine * Decimal("0.03") * days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     capped = amount >= fine and days > 0
     return Surcharge(days_late=days, amount=min(amount, fine), capped=capped)
+
+
+# --- TIME-05, TIME-06, TIME-12 ------------------------------------------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def end_of_day(d: date, *, closing: time | None = None) -> datetime:
+    """TIME-05 (民法典 Art. 203 para 2): the last day ends at 24:00 Asia/Shanghai (we use
+    23:59:59), or when business stops for in-person filings (`closing`, CONFIG)."""
+    return datetime.combine(d, closing or time(23, 59, 59), tzinfo=SHANGHAI)
+
+
+def filed_in_time(*, due: date, received_on: date, postmarked_on: date | None = None) -> bool:
+    """TIME-06 (民事诉讼法 Art. 85 para 4): a party's filing posted before the period ends is in
+    time, whatever the day it arrives; otherwise the receipt date decides."""
+    return (postmarked_on or received_on) <= due
+
+
+SERVICE_METHODS = {"direct", "left", "electronic", "mail", "public_notice"}
+
+
+def service_date(*, method: str, on: date) -> date:
+    """TIME-12 (民事诉讼法 Arts. 87–95): the date a document counts as served.
+
+    `on` is the date signed on the 送达回证 (direct), the leaving date (留置, Art. 89), the date it
+    reached the recipient's system (electronic, Art. 90), the date on the return receipt (mail,
+    Art. 91), or the publication date (公告送达: served 30 days later, Art. 95)."""
+    if method not in SERVICE_METHODS:
+        raise DomainError("送达方式无效（TIME-12）。", rule="TIME-12", fields={"method": "送达方式无效"})
+    return on + timedelta(days=30) if method == "public_notice" else on

@@ -133,3 +133,12 @@ def test_clearing_a_day_restores_the_weekday_rule():
     calendar.calendar_day_clear(date=date(2027, 3, 3), actor=None)
     assert calendar.is_working_day(date(2027, 3, 3))
     assert Entry.objects.filter(kind="calendar_day_cleared").count() == 1
+
+
+def test_statutory_flag_follows_the_holiday_law_in_force_that_year():
+    # TIME-07: 劳动节 is 1 statutory day before 2025 and 2 from 2025; 春节 gains 除夕 in 2025.
+    assert not WorkCalendarDay.objects.get(date=date(2024, 5, 2)).statutory
+    assert WorkCalendarDay.objects.get(date=date(2025, 5, 2)).statutory
+    assert WorkCalendarDay.objects.get(date=date(2025, 1, 28)).statutory  # 除夕 2025
+    assert WorkCalendarDay.objects.get(date=date(2024, 2, 12)).statutory  # 初三 2024
+    assert not WorkCalendarDay.objects.get(date=date(2024, 2, 13)).statutory  # 初四 2024: 调休

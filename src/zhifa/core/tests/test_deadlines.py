@@ -152,3 +152,18 @@ def test_party_gets_the_later_date_agency_the_earlier(start, key):
     else:
         assert due.enforced_date == min(due.date, due.alt_date) and due.act_by <= due.enforced_date
     assert due.alt_date >= due.date  # dropping 调休 workdays never makes a period shorter
+
+
+def test_time05_time06_time12_helpers():
+    from zhifa.core.deadlines import end_of_day, filed_in_time, service_date
+
+    eod = end_of_day(date(2026, 10, 8))
+    assert (eod.hour, eod.minute, eod.second, str(eod.tzinfo)) == (23, 59, 59, "Asia/Shanghai")
+    due = compute_due(rule_id="PEN-31", start=date(2026, 2, 12)).enforced_date
+    assert filed_in_time(due=due, received_on=date(2026, 3, 2), postmarked_on=date(2026, 2, 27))
+    assert not filed_in_time(due=due, received_on=date(2026, 3, 2))
+    assert service_date(method="public_notice", on=date(2026, 3, 1)) == date(2026, 3, 31)
+    assert service_date(method="mail", on=date(2026, 3, 1)) == date(2026, 3, 1)
+    with pytest.raises(DomainError) as exc:
+        service_date(method="pigeon", on=date(2026, 3, 1))
+    assert exc.value.rule == "TIME-12"
