@@ -227,8 +227,9 @@ def seed_rows() -> tuple[list[dict], list[dict]]:
 
 
 def calendar_seed(*, day_model=None, year_model=None) -> int:
-    """Insert the chinesecalendar data where rows are missing (idempotent). Migrations pass their
-    historical models; returns the number of day rows inserted."""
+    """Insert the chinesecalendar data where rows are missing (idempotent; rows an admin entered
+    are kept). Migrations pass their historical models; returns the number of day rows inserted.
+    Run `zhifa calendar seed` after upgrading chinesecalendar (each Nov/Dec) to load a new year."""
     if day_model is None:
         from .models import CalendarYear, WorkCalendarDay
 
@@ -239,11 +240,29 @@ def calendar_seed(*, day_model=None, year_model=None) -> int:
     new_days = [day_model(**row) for row in days if row["date"] not in have_days]
     day_model.objects.bulk_create(new_days)
     year_model.objects.bulk_create([year_model(**row) for row in years if row["year"] not in have_years])
+    # A newer chinesecalendar knows a year we held as provisional: it is announced now.
+    for row in years:
+        year_model.objects.filter(year=row["year"]).exclude(status="announced").update(
+            status="announced", source=row["source"])
     invalidate()
     return len(new_days)
 
 
 # --- services (admin edits when the State Council notice appears) ---------------------------
+
+
+def calendar_differences(first_year: int = FIRST_YEAR, last_year: int | None = None) -> list[date]:
+    """Days where the table's working-day answer differs from chinesecalendar (for `zhifa calendar check`)."""
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    last_year = last_year or max(d.year for d in constants.holidays)
+    d, end, out = date(first_year, 1, 1), date(last_year, 12, 31), []
+    while d <= end:
+        if is_working_day(d) != chinese_calendar.is_workday(d):
+            out.append(d)
+        d += timedelta(days=1)
+    return out
 
 
 def calendar_day_check(*, date: date, kind: str) -> None:

@@ -142,3 +142,23 @@ def test_statutory_flag_follows_the_holiday_law_in_force_that_year():
     assert WorkCalendarDay.objects.get(date=date(2025, 1, 28)).statutory  # 除夕 2025
     assert WorkCalendarDay.objects.get(date=date(2024, 2, 12)).statutory  # 初三 2024
     assert not WorkCalendarDay.objects.get(date=date(2024, 2, 13)).statutory  # 初四 2024: 调休
+
+
+def test_calendar_command_seeds_missing_rows_and_checks_against_chinesecalendar():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    WorkCalendarDay.objects.filter(date__year=2026).delete()
+    CalendarYear.objects.filter(year=2026).update(status="provisional")
+    calendar.invalidate()
+    with pytest.raises(CommandError):
+        call_command("calendar", "check", stdout=StringIO())
+    out = StringIO()
+    call_command("calendar", "seed", stdout=out)
+    assert "已补录" in out.getvalue()
+    assert not calendar.is_provisional(2026)
+    out = StringIO()
+    call_command("calendar", "check", stdout=out)
+    assert "逐日一致" in out.getvalue()
