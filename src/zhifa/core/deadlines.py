@@ -157,7 +157,11 @@ def _check_pauses(pauses) -> list[Pause]:
         return []
     out = []
     for i, p in enumerate(pauses or ()):
-        p = p if isinstance(p, Pause) else Pause(*p)
+        if not isinstance(p, Pause):
+            if len(p) != 3:
+                raise DomainError(f"第{i + 1}个中止期间应为（开始日期, 结束日期, 文书编号）（TIME-11）。", rule="TIME-11",
+                                  fields={"pauses": "每个中止期间须注明文书编号"})
+            p = Pause(*p)
         if not p.document_id:
             raise DomainError(f"第{i + 1}个中止期间未注明依据文书（TIME-11）。", rule="TIME-11",
                               fields={"pauses": "每个中止期间须注明文书编号"})
@@ -165,7 +169,15 @@ def _check_pauses(pauses) -> list[Pause]:
             raise DomainError(f"第{i + 1}个中止期间的结束日期早于开始日期（TIME-11）。", rule="TIME-11",
                               fields={"pauses": "结束日期早于开始日期"})
         out.append(p)
-    return sorted(out, key=lambda p: p.start)
+    # Overlapping pauses are merged so no day is excluded twice.
+    merged: list[Pause] = []
+    for p in sorted(out, key=lambda p: p.start):
+        if merged and p.start <= merged[-1].end + timedelta(days=1):
+            last = merged[-1]
+            merged[-1] = Pause(last.start, max(last.end, p.end), f"{last.document_id},{p.document_id}")
+        else:
+            merged.append(p)
+    return merged
 
 
 def _end(rule: PeriodRule, start: date, n: int, pauses: list[Pause], reading: str, *, extra: int = 0) -> date:

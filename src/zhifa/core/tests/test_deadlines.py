@@ -167,3 +167,44 @@ def test_time05_time06_time12_helpers():
     with pytest.raises(DomainError) as exc:
         service_date(method="pigeon", on=date(2026, 3, 1))
     assert exc.value.rule == "TIME-12"
+
+
+def test_pause_without_a_document_column_is_refused():
+    with pytest.raises(DomainError) as exc:
+        compute_due(rule_id="COE-09", start=date(2026, 3, 2), pauses=[(date(2026, 3, 10), date(2026, 3, 14))])
+    assert exc.value.rule == "TIME-11" and "pauses" in exc.value.fields
+
+
+def test_ledger_entry_covers_the_calendar_history_row():
+    from zhifa.core import calendar
+    from zhifa.core.canonical import row_digest
+
+    calendar.calendar_day_set(date=date(2027, 2, 12), kind="holiday", name="春节", actor=None)
+    from zhifa.ledger.models import Entry
+
+    cover = Entry.objects.get(kind="calendar_day_set").covers[0]
+    assert cover["row"] == "core.historicalworkcalendarday"
+    assert cover["hash"] == row_digest(cover["row"], cover["pk"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 6, 30)),
+       offsets=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 10)), max_size=3),
+       key=st.sampled_from(["COE-09", "LIC-05", "PEN-31"]))
+def test_pauses_exclude_exactly_the_paused_units(start, offsets, key):
+    from zhifa.core import calendar
+
+    pauses = [(start + timedelta(days=a), start + timedelta(days=a + b), f"doc-{i}") for i, (a, b) in enumerate(offsets)]
+    rule = PERIOD_RULES[key]
+    due = compute_due(rule_id=key, start=start, pauses=pauses)
+
+    def paused(d):
+        return any(p0 <= d <= p1 for p0, p1, _ in pauses)
+
+    def counts(d):
+        return not paused(d) and (rule.unit == "calendar_day" or calendar.is_working_day(d))
+
+    raw = due.raw_date
+    assert not paused(raw) and counts(raw)
+    days = [start + timedelta(days=i) for i in range(1, (raw - start).days + 1)]
+    assert sum(counts(d) for d in days) == rule.length
