@@ -224,7 +224,8 @@ def compute_due(*, rule_id: str, start: date, pauses=(), extended: bool = False)
         )
     enforced = max(official, alt) if rule.bearer == PARTY else min(official, alt)
     act_by = enforced
-    if rule.bearer == AGENCY:
+    # A working-day end is already a working day in both readings (alt working days are a subset).
+    if rule.bearer == AGENCY and rule.unit != WORKING_DAY:
         act_by = cal.roll_back(enforced)
         if act_by != enforced:
             reasons.append(f"届满日{enforced}为非工作日，机关期限不顺延，应于{act_by}前完成（TIME-03）")
