@@ -162,3 +162,29 @@ def test_calendar_command_seeds_missing_rows_and_checks_against_chinesecalendar(
     out = StringIO()
     call_command("calendar", "check", stdout=out)
     assert "逐日一致" in out.getvalue()
+
+
+def _span(a, b):
+    return [a + timedelta(days=i) for i in range((b - a).days + 1)]
+
+
+APPENDIX_A = {  # RULES.md Appendix A: (days off, 调休上班 days)
+    2025: ([*_span(date(2025, 1, 1), date(2025, 1, 1)), *_span(date(2025, 1, 28), date(2025, 2, 4)),
+            *_span(date(2025, 4, 4), date(2025, 4, 6)), *_span(date(2025, 5, 1), date(2025, 5, 5)),
+            *_span(date(2025, 5, 31), date(2025, 6, 2)), *_span(date(2025, 10, 1), date(2025, 10, 8))],
+           [date(2025, 1, 26), date(2025, 2, 8), date(2025, 4, 27), date(2025, 9, 28), date(2025, 10, 11)]),
+    2026: ([*_span(date(2026, 1, 1), date(2026, 1, 3)), *_span(date(2026, 2, 15), date(2026, 2, 23)),
+            *_span(date(2026, 4, 4), date(2026, 4, 6)), *_span(date(2026, 5, 1), date(2026, 5, 5)),
+            *_span(date(2026, 6, 19), date(2026, 6, 21)), *_span(date(2026, 9, 25), date(2026, 9, 27)),
+            *_span(date(2026, 10, 1), date(2026, 10, 7))],
+           [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20),
+            date(2026, 10, 10)]),
+}
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_calendar_matches_rules_appendix_a(year):
+    off, makeup = APPENDIX_A[year]
+    for d in _span(date(year, 1, 1), date(year, 12, 31)):
+        expected = d in makeup or (d.weekday() < 5 and d not in off)
+        assert calendar.is_working_day(d) == expected, d
