@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from .errors import DomainError
 
@@ -28,6 +29,10 @@ FIRST_YEAR = 2004  # the first year chinesecalendar knows
 LAST_YEAR = 2100
 PROVISIONAL_YEARS_AHEAD = 5  # provisional years kept in the cache beyond the last announced one
 CACHE_SECONDS = 300
+
+# Sent after commit when a year's notice is announced (kwargs: year). Apps that store due dates
+# flagged provisional (cases) recompute them on it (ecosystem.md §6).
+year_announced = Signal()
 
 OFFICIAL = "official"
 ALT = "alt"  # TIME-10: 调休 working Saturdays/Sundays are NOT working days
@@ -342,7 +347,12 @@ def calendar_year_announce(*, year: int, source: str, actor, notice_date: date |
         ledger_append(kind="calendar_year_announced", actor=actor, subject=row, rows=[row.history.latest()],
                       payload={"year": year, "source": source,
                                "notice_date": notice_date.isoformat() if notice_date else None})
-        transaction.on_commit(invalidate)
+
+        def _announced():
+            invalidate()
+            year_announced.send(sender=CalendarYear, year=year)
+
+        transaction.on_commit(_announced)
     return row
 
 

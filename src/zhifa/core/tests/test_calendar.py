@@ -188,3 +188,19 @@ def test_calendar_matches_rules_appendix_a(year):
     for d in _span(date(year, 1, 1), date(year, 12, 31)):
         expected = d in makeup or (d.weekday() < 5 and d not in off)
         assert calendar.is_working_day(d) == expected, d
+
+
+def test_announcing_a_year_tells_listeners_after_commit(django_capture_on_commit_callbacks):
+    heard = []
+
+    def listener(sender, year, **kw):
+        heard.append((year, calendar.is_provisional(year)))
+
+    calendar.year_announced.connect(listener)
+    try:
+        calendar.calendar_day_set(date=date(2027, 1, 1), kind="holiday", name="元旦", actor=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar.calendar_year_announce(year=2027, source="https://www.gov.cn/n", actor=None)
+    finally:
+        calendar.year_announced.disconnect(listener)
+    assert heard == [(2027, False)]
