@@ -192,6 +192,8 @@ def _end(rule: PeriodRule, start: date, n: int, pauses: list[Pause], reading: st
 def compute_due(*, rule_id: str, start: date, pauses=(), extended: bool = False) -> Due:
     """The due date of period `rule_id` triggered on `start` (TIME-01..TIME-11).
 
+    rule_id: a key of PERIOD_RULES — the RULES id, with a suffix where one rule has several periods
+      ("PEN-11:5y", "PUB-03:other"); the result carries the plain RULES id.
     pauses: Pause objects or (from, to, document_id) tuples (TIME-11).
     extended: add the rule's one approved extension (PEN-26, PEN-34, LIC-05, COE-09).
     """
