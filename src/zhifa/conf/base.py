@@ -252,3 +252,8 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = False
 # --- zhifa thresholds (RULES CONFIG items with national defaults; agencies override in
 # catalog settings where the issue asks for per-agency values) -------------------------------
 ZHIFA_CERT_EXPIRY_WARNING_DAYS = env.int("ZHIFA_CERT_EXPIRY_WARNING_DAYS", default=60)
+# Deadline periods RULES marks CONFIG (core/deadlines.py), in working days; national defaults.
+ZHIFA_PEN20_RESPONSE_WORKING_DAYS = env.int("ZHIFA_PEN20_RESPONSE_WORKING_DAYS", default=5)  # PEN-20
+ZHIFA_PEN26_FILING_WORKING_DAYS = env.int("ZHIFA_PEN26_FILING_WORKING_DAYS", default=15)  # PEN-26
+ZHIFA_REV06_REVIEW_WORKING_DAYS = env.int("ZHIFA_REV06_REVIEW_WORKING_DAYS", default=10)  # REV-06
+ZHIFA_REC09_FILING_WORKING_DAYS = env.int("ZHIFA_REC09_FILING_WORKING_DAYS", default=7)  # REC-09

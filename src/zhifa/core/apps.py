@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "zhifa.core"
     label = "core"
     verbose_name = "基础服务"
+
+    def ready(self) -> None:
+        from .calendar import connect_signals
+
+        connect_signals()
