@@ -71,3 +71,18 @@ def current_basis(*, name: str, article: str, paragraph: str = "", on=None) -> L
 
 def agencies_with_matters() -> QuerySet:
     return Agency.objects.filter(matters__status=PUBLISHED).distinct().order_by("name")
+
+
+def power_list_summary() -> list[dict]:
+    """Per agency, the number of published matters of each kind (the power list overview)."""
+    from django.db.models import Count
+
+    rows = (Matter.objects.filter(status=PUBLISHED).values("agency_id", "agency__name", "kind")
+            .annotate(n=Count("id")).order_by("agency__name", "kind"))
+    out: dict[int, dict] = {}
+    labels = dict(Matter.Kind.choices)
+    for r in rows:
+        a = out.setdefault(r["agency_id"], {"id": r["agency_id"], "name": r["agency__name"], "kinds": [], "total": 0})
+        a["kinds"].append({"kind": r["kind"], "label": labels.get(r["kind"], r["kind"]), "n": r["n"]})
+        a["total"] += r["n"]
+    return list(out.values())
