@@ -101,7 +101,8 @@ def _range_for(tier: BenchmarkTier | None, matter: Matter, circumstances: dict) 
     lo, hi = tier.fine_min, tier.fine_max
     if tier.multiple_min is not None and matter.multiple_of:
         base = _amount(circumstances.get(matter.multiple_of))
-        if base is not None and base > 0:
+        if base is not None and base > 0 and (matter.multiple_threshold is None or base >= matter.multiple_threshold
+                                              or lo is None):
             lo, hi = (tier.multiple_min * base).quantize(Decimal("0.01")), \
                 (tier.multiple_max * base).quantize(Decimal("0.01"))
     return FineRange(lo, hi, tier.multiple_min, tier.multiple_max, matter.multiple_of)

@@ -142,6 +142,9 @@ class Matter(models.Model):
     multiple_max = models.DecimalField("法定倍数上限", max_digits=8, decimal_places=2, null=True, blank=True)
     multiple_of = models.CharField("倍数基数", max_length=16, blank=True,
                                    choices=[("illegal_gains", "违法所得"), ("goods_value", "货值金额")])
+    multiple_threshold = models.DecimalField(
+        "倍数适用起点（元）", max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text="倍数基数达到该金额时按倍数计罚，不足时按罚款金额幅度（如食品安全法“货值金额一万元以上”）。")
     # Publication (P3).
     status = models.CharField("公布状态", max_length=16, choices=PublicationStatus.choices,
                               default=PublicationStatus.DRAFT, db_index=True)

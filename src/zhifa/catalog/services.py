@@ -50,11 +50,11 @@ MATTER_FIELDS = (
     "name", "kind", "department", "post", "category", "procedures", "time_limit", "time_limit_days",
     "time_limit_working_days", "flowchart", "conditions", "materials", "steps", "fee", "office", "hours",
     "address", "phone", "remedies", "violation", "penalty_types", "fine_min", "fine_max", "multiple_min",
-    "multiple_max", "multiple_of",
+    "multiple_max", "multiple_of", "multiple_threshold",
 )
 TIER_FIELDS = ("tier", "conditions", "flags", "fine_min", "fine_max", "multiple_min", "multiple_max",
                "other_penalties")
-DECIMAL_FIELDS = {"fine_min", "fine_max", "multiple_min", "multiple_max", "amount_threshold"}
+DECIMAL_FIELDS = {"fine_min", "fine_max", "multiple_min", "multiple_max", "amount_threshold", "multiple_threshold"}
 FIELD_LABELS = {f.name: str(f.verbose_name) for f in Matter._meta.get_fields() if hasattr(f, "verbose_name")}
 
 
