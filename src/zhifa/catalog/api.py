@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
@@ -78,9 +77,9 @@ def list_item_out(item) -> dict:
 
 def _page(qs, page: int, size: int, fn) -> dict:
     size = max(1, min(size, 200))
-    p = Paginator(qs, size).get_page(page)
-    return {"count": p.paginator.count, "page": p.number, "pages": p.paginator.num_pages,
-            "results": [fn(x) for x in p.object_list]}
+    p = selectors.CappedPaginator(qs, size).get_page(page)
+    return {"count": min(p.paginator.count, p.paginator.CAP), "count_capped": p.paginator.capped,
+            "page": p.number, "pages": p.paginator.num_pages, "results": [fn(x) for x in p.object_list]}
 
 
 # --- public read ----------------------------------------------------------------------------------

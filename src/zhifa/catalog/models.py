@@ -165,7 +165,9 @@ class Matter(models.Model):
             models.UniqueConstraint(fields=["code"], condition=models.Q(status="published"),
                                     name="catalog_matter_one_published"),
         ]
-        indexes = [models.Index(fields=["agency", "kind", "status"], name="catalog_matter_portal")]
+        # The portal lists published matters ordered by agency, kind and code: this index gives that
+        # order directly, so a search for a common term stops after the first page.
+        indexes = [models.Index(fields=["status", "agency", "kind", "code"], name="catalog_matter_portal")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}（第{self.version}版）"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 from zhifa.core.search import search_filter
 from zhifa.org.models import Agency
@@ -20,12 +22,28 @@ PUBLISHED = PublicationStatus.PUBLISHED
 
 
 def published_matters(*, q: str = "", agency: Agency | int | str | None = None, kind: str = "") -> QuerySet:
-    qs = Matter.objects.filter(status=PUBLISHED).select_related("agency")
+    qs = Matter.objects.filter(status=PUBLISHED).select_related("agency").defer("search_text")
     if agency:
         qs = qs.filter(agency=agency)
     if kind:
         qs = qs.filter(kind=kind)
     return search_filter(qs, q).order_by("agency_id", "kind", "code")
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP matches: a portal search for a common term (罚款) would otherwise count
+    thousands of rows on every page view; past CAP the page says "1000 项以上" and the reader
+    narrows the search (docs/performance.md "Catalog search")."""
+
+    CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
 
 
 def published_matter(code: str) -> Matter | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
@@ -30,7 +29,7 @@ def matter_list(request):
     kind = request.GET.get("kind", "")
     kind = kind if kind in Matter.Kind.values else ""
     qs = selectors.published_matters(q=ctx["q"], agency=ctx["agency_id"], kind=kind)
-    page = Paginator(qs.only("code", "name", "kind", "agency__name", "version", "effective_from"), 50)
+    page = selectors.CappedPaginator(qs.only("code", "name", "kind", "agency__name", "version", "effective_from"), 50)
     ctx.update(kind=kind, kinds=Matter.Kind.choices, page=page.get_page(request.GET.get("page")))
     if not (ctx["q"] or ctx["agency_id"] or kind):
         ctx["summary"] = selectors.power_list_summary()

@@ -2,12 +2,16 @@
 research/ecosystem.md §10).
 
 Each searchable table keeps a portable `search_text` column: jieba `cut_for_search` tokens plus
-every CJK bigram of the raw text, space-joined. Because every bigram is indexed, a query is
-turned into the bigrams of each CJK run (AND-ed), so 2-character terms such as 罚款 are always
-found whatever jieba's segmentation did; ASCII terms (codes) are prefix-matched.
+every CJK bigram of the raw text, plus the last character of each CJK run, space-joined. Because
+every bigram is indexed, a query is turned into the bigrams of each CJK run (AND-ed), so
+2-character terms such as 罚款 are always found whatever jieba's segmentation did; a lone
+character is a prefix query (it starts a bigram, or ends a run); ASCII terms (codes) are
+prefix-matched.
 
-- PostgreSQL: a GIN index on to_tsvector('simple', search_text); the 'simple' parser keeps a
-  CJK run as one token, which is exactly one bigram or jieba word here.
+- PostgreSQL: a stored generated column `search_vector` = to_tsvector('simple', search_text) with
+  a GIN index (the model does not know the column; the database maintains it). The 'simple'
+  parser keeps a CJK run as one token, which is exactly one bigram or jieba word here. A stored
+  column, not an expression index, so a plan that filters rows never re-parses the text.
 - SQLite: an FTS5 table (unicode61) `<table>_fts` whose rowid is the row's id, kept in sync by
   triggers on the base table, so every service that writes `search_text` updates it.
 
@@ -49,6 +53,7 @@ def search_text_for(*parts: str | None) -> str:
     for run in _CJK_RUN.findall(raw):
         for gram in _bigrams(run):
             tokens[gram] = None
+        tokens[run[-1]] = None
     for tok in _ASCII_TOKEN.findall(raw):
         tokens[tok.lower()] = None
     return " ".join(tokens)
@@ -79,11 +84,12 @@ def search_filter(queryset: models.QuerySet, q: str | None) -> models.QuerySet:
         return queryset if not (q or "").strip() else queryset.none()
     model = queryset.model
     vendor = default_connection.vendor
+    prefixes = prefixes + singles
     if grams or prefixes:
         if vendor == "postgresql":
             parts = [_pg_quote(g) for g in grams] + [_pg_quote(p) + ":*" for p in prefixes]
             queryset = queryset.extra(
-                where=[f"to_tsvector('simple', \"{model._meta.db_table}\".search_text) @@ to_tsquery('simple', %s)"],
+                where=[f"\"{model._meta.db_table}\".search_vector @@ to_tsquery('simple', %s)"],
                 params=[" & ".join(parts)],
             )
         else:
@@ -92,9 +98,6 @@ def search_filter(queryset: models.QuerySet, q: str | None) -> models.QuerySet:
             queryset = queryset.filter(
                 pk__in=RawSQL(f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s', [" ".join(parts)])
             )
-    # A lone character cannot use a token index; it is rare and the filter above usually narrows.
-    for ch in singles:
-        queryset = queryset.filter(search_text__contains=ch)
     return queryset
 
 
@@ -112,7 +115,9 @@ def _fts_quote(term: str) -> str:
 def _forwards_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [
-            f'CREATE INDEX "{table}_search_gin" ON "{table}" USING GIN (to_tsvector(\'simple\', search_text));',
+            f'ALTER TABLE "{table}" ADD COLUMN search_vector tsvector '
+            f"GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED;",
+            f'CREATE INDEX "{table}_search_gin" ON "{table}" USING GIN (search_vector) WITH (fastupdate = off);',
         ]
     if vendor == "sqlite":
         fts = f"{table}_fts"
@@ -132,7 +137,8 @@ def _forwards_sql(vendor: str, table: str) -> list[str]:
 
 def _backwards_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
-        return [f'DROP INDEX IF EXISTS "{table}_search_gin";']
+        return [f'DROP INDEX IF EXISTS "{table}_search_gin";',
+                f'ALTER TABLE "{table}" DROP COLUMN IF EXISTS search_vector;']
     fts = f"{table}_fts"
     return [f'DROP TRIGGER IF EXISTS "{fts}_{s}";' for s in ("ai", "au", "ad")] + [f'DROP TABLE IF EXISTS "{fts}";']
 

@@ -7,7 +7,7 @@ from tqdm import tqdm
 from zhifa.core.errors import DomainError
 from zhifa.org.models import Agency
 
-from ..importer import catalog_export, catalog_import, count_rows
+from zhifa.catalog.importer import catalog_export, catalog_import, count_rows
 
 
 class Command(BaseCommand):
