@@ -62,6 +62,11 @@ def _snapshot(obj: models.Model) -> models.Model:
     return obj.history.latest()
 
 
+def _tier_snapshots(matter: Matter) -> list[models.Model]:
+    # Tiers of a draft are replaced on edit, so the ledger covers their immutable history rows.
+    return [t.history.latest() for t in matter.tiers.all()]
+
+
 def _clean(obj: models.Model, *, exclude: Iterable[str] = (), rule: str | None = None) -> None:
     try:
         obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
@@ -269,7 +274,7 @@ def matter_create(*, agency: Agency, code: str, actor, legal_bases: Iterable = (
     _save_matter(matter, bases=_check_bases(list(legal_bases)), tiers=list(tiers))
     ledger_append(kind="matter_drafted", actor=actor, subject=matter,
                   payload={"code": matter.code, "version": matter.version, "name": matter.name},
-                  rows=[_snapshot(matter), *matter.tiers.all()])
+                  rows=[_snapshot(matter), *_tier_snapshots(matter)])
     return matter
 
 
@@ -290,7 +295,7 @@ def matter_update(*, matter: Matter, actor, legal_bases: Iterable | None = None,
                  tiers=list(tiers) if tiers is not None else None)
     ledger_append(kind="matter_draft_changed", actor=actor, subject=matter,
                   payload={"code": matter.code, "version": matter.version, "fields": sorted(fields)},
-                  rows=[_snapshot(matter), *matter.tiers.all()])
+                  rows=[_snapshot(matter), *_tier_snapshots(matter)])
     return matter
 
 
@@ -383,7 +388,7 @@ def matter_publish(*, matter: Matter, actor, effective_from: dt.date | None = No
     ledger_append(kind="matter_published", actor=actor, subject=matter,
                   payload={"code": matter.code, "version": matter.version, "effective_from": effective_from,
                            "superseded": [r.id for r in rows]},
-                  rows=[_snapshot(matter), *rows, *matter.tiers.all()])
+                  rows=[_snapshot(matter), *rows, *_tier_snapshots(matter)])
     return matter
 
 
@@ -421,7 +426,7 @@ def matter_new_version(*, matter: Matter, actor, reason: str, legal_bases: Itera
     ledger_append(kind="matter_version_drafted", actor=actor, subject=new,
                   payload={"code": new.code, "version": new.version, "from_version": latest.version,
                            "reason": reason},
-                  rows=[_snapshot(new), *new.tiers.all()])
+                  rows=[_snapshot(new), *_tier_snapshots(new)])
     return new
 
 

@@ -43,8 +43,10 @@ def matter_detail(request, code: str):
     tiers = sorted(matter.tiers.all(), key=lambda t: [BenchmarkTier.Tier.NO_PENALTY, BenchmarkTier.Tier.MITIGATED,
                                                       BenchmarkTier.Tier.LIGHTER, BenchmarkTier.Tier.GENERAL,
                                                       BenchmarkTier.Tier.HEAVIER].index(t.tier))
-    return render(request, "catalog/matter_detail.html", {"m": matter, "tiers": tiers,
-                                                          "bases": matter.legal_bases.all()})
+    return render(request, "catalog/matter_detail.html", {
+        "m": matter, "tiers": tiers, "bases": matter.legal_bases.all(),
+        "has_other": any(t.other_penalties for t in tiers),
+    })
 
 
 def _list(request, template: str, selector, title: str):
