@@ -251,3 +251,53 @@ def major_decision_match(*, agency, matter: Matter | None = None, penalty_types=
 
 __all__ = ["BenchmarkResult", "Deviation", "FineRange", "benchmark_apply", "deviation_requires",
            "major_decision_match", "LegalBasis"]
+
+
+# --- thresholds that come from CONFIG settings (PEN-23, PEN-30) ---------------------------------
+
+_HEARING_TYPES = {
+    "downgrade": "降低资质等级", "revoke_licence": "吊销许可证件", "suspend_business": "责令停产停业",
+    "close": "责令关闭", "restrict_practice": "限制从业",
+}
+_HEAVY_GROUPS = {"suspend_licence", "restrict_business"}  # Art. 9 groups (3)-(4) not named in Art. 63
+
+
+def hearing_right(*, agency, party_is_person: bool, penalty_types=(), fine_amount=None,
+                  confiscation_value=None) -> tuple[list[str], list[str]]:
+    """PEN-30 (行政处罚法 Art. 63): (reasons the party must be told of the right to a hearing,
+    warnings asking the user to judge "其他较重的行政处罚"). 较大数额 is a CONFIG setting."""
+    from .services import setting_value
+
+    who = "person" if party_is_person else "org"
+    reasons, warnings = [], []
+    fine = _amount(fine_amount)
+    limit = Decimal(setting_value(f"hearing_fine_{who}", agency=agency))
+    if fine is not None and fine >= limit:
+        reasons.append(f"较大数额罚款（{_yuan(fine)}元，达到{_yuan(limit)}元，规则 PEN-30）")
+    value = _amount(confiscation_value)
+    limit = Decimal(setting_value(f"hearing_confiscation_{who}", agency=agency))
+    if value is not None and value >= limit:
+        reasons.append(f"没收较大数额违法所得或者较大价值非法财物（{_yuan(value)}元，规则 PEN-30）")
+    for t in penalty_types or ():
+        if t in _HEARING_TYPES:
+            reasons.append(f"{_HEARING_TYPES[t]}（行政处罚法第六十三条，规则 PEN-30）")
+        elif t in _HEAVY_GROUPS or t == "detention":
+            warnings.append(f"“{t}”可能属于其他较重的行政处罚，请确认是否告知听证权利（规则 PEN-30）")
+    return reasons, warnings
+
+
+def simple_procedure_allowed(*, agency, party_is_person: bool, penalty_types=(), fine_amount=None) -> tuple[bool, str]:
+    """PEN-23 (行政处罚法 Art. 51): 警告, or a fine of at most 200 yuan (person) / 3,000 yuan
+    (organisation); boundaries inclusive. Other penalty types need the ordinary procedure."""
+    from .services import setting_value
+
+    types = set(penalty_types or ())
+    if not types or not types <= {"warning", "fine"}:
+        return False, "当场处罚只适用于警告或者罚款（规则 PEN-23）。"
+    if "fine" in types:
+        fine = _amount(fine_amount)
+        limit = Decimal(setting_value("simple_fine_person" if party_is_person else "simple_fine_org", agency=agency))
+        if fine is None or fine > limit:
+            who = "公民" if party_is_person else "法人或者其他组织"
+            return False, f"对{who}当场罚款不得超过{_yuan(limit)}元（规则 PEN-23）。"
+    return True, "可以适用简易程序当场作出行政处罚决定（规则 PEN-23）。"

@@ -41,7 +41,9 @@ from .discretion import (  # noqa: F401
     Deviation,
     benchmark_apply,
     deviation_requires,
+    hearing_right,
     major_decision_match,
+    simple_procedure_allowed,
 )
 
 S = PublicationStatus
