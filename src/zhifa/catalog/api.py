@@ -15,7 +15,7 @@ from zhifa.core.errors import DomainError, NotFound, PermissionDeniedError
 from zhifa.org.models import Agency, Region
 
 from . import selectors, services
-from .models import AvRecordingItem, LegalBasis, MajorDecisionCriterion, Matter, RandomInspectionItem
+from .models import LegalBasis, Matter
 
 public = Router(tags=["公开：权责清单"])
 admin = Router(tags=["管理：权责清单"], auth=django_auth)
@@ -188,9 +188,6 @@ class MajorMatchIn(Schema):
     hearing_held: bool = False
     public_interest: bool = False
     complex: bool = False
-
-
-_FK_FIELDS = {"department": "department_id", "post": "post_id", "category": "category_id"}
 
 
 def _matter_fields(fields: dict) -> dict:
@@ -366,5 +363,3 @@ def import_xlsx(request, file: File[UploadedFile]) -> dict:
 
 
 ROUTES = [("public/", public), ("catalog/", admin)]
-
-__all__ = ["ROUTES", "AvRecordingItem", "MajorDecisionCriterion", "RandomInspectionItem"]

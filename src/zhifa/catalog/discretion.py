@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from zhifa.core.errors import DomainError
 
-from .models import BenchmarkTier, LegalBasis, MajorDecisionCriterion, Matter, PublicationStatus
+from .models import BenchmarkTier, MajorDecisionCriterion, Matter, PublicationStatus
 
 T = BenchmarkTier.Tier
 PEN09_GROUNDS = {
@@ -248,9 +248,6 @@ def major_decision_match(*, agency, matter: Matter | None = None, penalty_types=
         reasons.append(f"属于本机关重大执法决定法制审核目录：{row.title}（规则 REV-03）")
     return reasons
 
-
-__all__ = ["BenchmarkResult", "Deviation", "FineRange", "benchmark_apply", "deviation_requires",
-           "major_decision_match", "LegalBasis"]
 
 
 # --- thresholds that come from CONFIG settings (PEN-23, PEN-30) ---------------------------------
