@@ -102,3 +102,11 @@ def test_benchmark_api(client, admin_user, agency, food_basis):
                                                          "proposed_amount": "90000"}, content_type="application/json")
     data = r.json()
     assert data["tier"] == "lighter" and data["deviation"]["collective_discussion_required"] is True
+
+
+def test_openapi_lists_catalog_routes(client, db):
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    assert "/api/v1/public/matters" in paths and "/api/v1/public/matters/{code}" in paths
+    assert "/api/v1/catalog/import" in paths
