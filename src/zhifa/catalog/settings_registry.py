@@ -1,0 +1,39 @@
+"""CONFIG parameters (RULES 0.2) with their national defaults. A value is looked up for an
+agency, then its region and the regions above it, then here (DESIGN.md: thresholds that vary by
+sector or province are settings with the national default, never literals scattered in code)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# key: (default, Chinese label, RULES id)
+DEFAULTS: dict[str, tuple[object, str, str]] = {
+    # PEN-30: SAMR S8 Art. 5 — 较大数额 for natural persons / organisations.
+    "hearing_fine_person": (10000, "较大数额罚款（自然人，元）", "PEN-30"),
+    "hearing_fine_org": (100000, "较大数额罚款（法人或其他组织，元）", "PEN-30"),
+    "hearing_confiscation_person": (10000, "较大数额没收（自然人，元）", "PEN-30"),
+    "hearing_confiscation_org": (100000, "较大数额没收（法人或其他组织，元）", "PEN-30"),
+    # PEN-23: 行政处罚法 Art. 51.
+    "simple_fine_person": (200, "当场处罚罚款上限（公民，元）", "PEN-23"),
+    "simple_fine_org": (3000, "当场处罚罚款上限（法人或其他组织，元）", "PEN-23"),
+    # PUB-04 / RULES 13 (1): which decisions are published.
+    "publication_scope": ("ordinary_except_warning", "处罚决定公开范围", "PUB-04"),
+    "publication_days": (7, "处罚决定公开时限（工作日）", "PUB-03"),
+    # REV-06: no national rule; SAMR S7 Art. 55.
+    "legal_review_days": (10, "法制审核时限（工作日）", "REV-06"),
+    # PEN-01: 行政拘留 only for 公安机关 or a body a law empowers.
+    "detention_allowed": (False, "可以实施行政拘留（公安机关等）", "PEN-01"),
+    # REC-04: archive retention (years).
+    "av_retention_years": (30, "音像记录保存期限（年）", "REC-04"),
+}
+
+
+def coerce(key: str, value):
+    default = DEFAULTS[key][0]
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "是")
+        return bool(value)
+    if isinstance(default, int):
+        return int(Decimal(str(value)))
+    return str(value)
