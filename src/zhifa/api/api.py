@@ -87,3 +87,8 @@ def _mount_app_routers() -> None:
 
 
 _mount_app_routers()
+
+from zhifa.api import calendar as _calendar  # noqa: E402  (core's routes: core cannot import org's auth)
+
+for _prefix, _router in _calendar.ROUTES:
+    api.add_router(_prefix, _router)

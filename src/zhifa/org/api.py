@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from zhifa.core.errors import DomainError, NotFound, PermissionDeniedError
 
 from . import selectors, services
-from .auth import api_auth
+from .auth import api_auth, request_actor
 from .models import Agency, Certificate, Department, EnforcementCategory, Officer, Post, Region
 
 router = Router(tags=["执法主体与人员（管理）"])
@@ -22,14 +22,6 @@ WRITE = api_auth("org:write")
 
 
 # --- request context --------------------------------------------------------------------------
-
-
-def _actor(request):
-    """The person answerable: the session user, or the user who created the token."""
-    token = getattr(request, "api_token", None)
-    if token is not None:
-        return token.created_by
-    return request.user
 
 
 def _token_agency(request) -> Agency | None:
@@ -183,7 +175,7 @@ def agency_create(request, payload: AgencyIn):
     if _token_agency(request) is not None:
         raise PermissionDeniedError("主体专属的接口令牌不能登记新的执法主体。")
     data = _agency_changes(payload.dict())
-    agency = services.agency_register(actor=_actor(request), **data)
+    agency = services.agency_register(actor=request_actor(request), **data)
     return Status(201, AgencyOut.from_obj(agency))
 
 
@@ -193,7 +185,7 @@ def agency_patch(request, agency_id: int, payload: AgencyPatch):
     agency = _get(Agency, agency_id)
     _check_agency(request, agency.pk)
     changes = _agency_changes(payload.dict(exclude_unset=True))
-    return AgencyOut.from_obj(services.agency_update(agency=agency, changes=changes, actor=_actor(request)))
+    return AgencyOut.from_obj(services.agency_update(agency=agency, changes=changes, actor=request_actor(request)))
 
 
 @router.post("/agencies/{agency_id}/deactivate", response={200: AgencyOut, 400: ErrorOut, 409: ErrorOut},
@@ -202,7 +194,7 @@ def agency_deactivate(request, agency_id: int, payload: ReasonIn):
     agency = _get(Agency, agency_id)
     _check_agency(request, agency.pk)
     return AgencyOut.from_obj(services.agency_deactivate(agency=agency, reason=payload.reason,
-                                                         actor=_actor(request)))
+                                                         actor=request_actor(request)))
 
 
 # --- officers ---------------------------------------------------------------------------------
@@ -286,7 +278,7 @@ def officer_get(request, officer_id: int):
 def officer_create(request, payload: OfficerIn):
     data = _officer_changes(payload.dict())
     _check_agency(request, data["agency"].pk)
-    officer = services.officer_register(actor=_actor(request), **data)
+    officer = services.officer_register(actor=request_actor(request), **data)
     return Status(201, OfficerOut.from_obj(officer))
 
 
@@ -298,7 +290,7 @@ def officer_patch(request, officer_id: int, payload: OfficerPatch):
     changes = _officer_changes(payload.dict(exclude_unset=True))
     if "agency" in changes:
         _check_agency(request, changes["agency"].pk)
-    return OfficerOut.from_obj(services.officer_update(officer=officer, changes=changes, actor=_actor(request)))
+    return OfficerOut.from_obj(services.officer_update(officer=officer, changes=changes, actor=request_actor(request)))
 
 
 @router.post("/officers/{officer_id}/deactivate", response={200: OfficerOut, 400: ErrorOut, 409: ErrorOut},
@@ -307,7 +299,7 @@ def officer_deactivate(request, officer_id: int, payload: ReasonIn):
     officer = _get(Officer, officer_id)
     _check_agency(request, officer.agency_id)
     return OfficerOut.from_obj(services.officer_deactivate(officer=officer, reason=payload.reason,
-                                                           actor=_actor(request)))
+                                                           actor=request_actor(request)))
 
 
 # --- certificates -----------------------------------------------------------------------------
@@ -411,7 +403,7 @@ def certificate_create(request, payload: CertificateIn):
     cert = services.certificate_issue(
         holder=holder, number=payload.number, kind=payload.kind, issuer=payload.issuer,
         categories=_categories(payload.categories), regions=_regions(payload.regions),
-        issued_on=payload.issued_on, expires_on=payload.expires_on, actor=_actor(request),
+        issued_on=payload.issued_on, expires_on=payload.expires_on, actor=request_actor(request),
     )
     return Status(201, CertificateOut.from_obj(cert))
 
@@ -426,7 +418,7 @@ def certificate_patch(request, cert_id: int, payload: CertificatePatch):
     if "regions" in changes:
         changes["regions"] = _regions(changes["regions"] or [])
     return CertificateOut.from_obj(services.certificate_update(certificate=cert, changes=changes,
-                                                               actor=_actor(request)))
+                                                               actor=request_actor(request)))
 
 
 def _status_route(action: str, service, summary: str):
@@ -435,7 +427,7 @@ def _status_route(action: str, service, summary: str):
                  auth=WRITE, summary=summary, operation_id=f"certificate_{action}")
     def handler(request, cert_id: int, payload: ReasonIn):
         cert = _certificate_for(request, cert_id)
-        return CertificateOut.from_obj(service(certificate=cert, reason=payload.reason, actor=_actor(request)))
+        return CertificateOut.from_obj(service(certificate=cert, reason=payload.reason, actor=request_actor(request)))
 
     return handler
 
@@ -450,7 +442,7 @@ _status_route("revoke", services.certificate_revoke, "注销证件")
 def certificate_renew(request, cert_id: int, payload: RenewIn):
     cert = _certificate_for(request, cert_id)
     return CertificateOut.from_obj(services.certificate_renew(certificate=cert, expires_on=payload.expires_on,
-                                                              reason=payload.reason, actor=_actor(request)))
+                                                              reason=payload.reason, actor=request_actor(request)))
 
 
 # --- public (P2), no login --------------------------------------------------------------------

@@ -99,6 +99,14 @@ class StaffSessionAuth(APIKeyCookie):
         return request.user
 
 
+def request_actor(request):
+    """The person answerable for an API call: the session user, or the user who created the token."""
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        return token.created_by
+    return request.user
+
+
 def api_auth(scope: str) -> list:
     """Token first, so a machine client never trips the session's CSRF check."""
     return [TokenAuth(scope), StaffSessionAuth(scope)]
