@@ -104,3 +104,64 @@ def verify_qr(request, token: str):
 @login_required
 def workbench(request):
     return render(request, "web/workbench.html")
+
+
+# --- two-factor (TOTP) ----------------------------------------------------------------------
+
+
+def _safe_next(request) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("web:workbench")
+
+
+@never_cache
+@login_required
+def otp_verify(request):
+    """Verify a TOTP token, or enrol a TOTP device first (QR as inline SVG + the base32 key)."""
+    import base64
+
+    import django_otp
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from zhifa.org.models import AuthEvent
+    from zhifa.org.signals import record
+
+    user = request.user
+    next_url = _safe_next(request)
+    if user.is_verified():
+        return redirect(next_url)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    enrolling = device is None
+    if enrolling:
+        device = (TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+                  or TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=False))
+    error = ""
+    if request.method == "POST":
+        token = "".join(request.POST.get("token", "").split())
+        if not (token.isdigit() and len(token) == device.digits):
+            error = f"验证码应为 {device.digits} 位数字。"
+        elif not device.verify_is_allowed()[0]:
+            error = "验证码错误次数过多，请等待片刻后再输入新的验证码。"
+        elif device.verify_token(token):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                record(AuthEvent.Kind.OTP_ENROLLED, user=user, request=request, actor=user, device=device.name)
+            django_otp.login(request, device)
+            messages.success(request, "双因素认证已通过。")
+            return redirect(next_url)
+        else:
+            error = "验证码不正确或已过期，请输入身份验证器当前显示的验证码。"
+    context = {"enrolling": enrolling, "error": error, "next": next_url, "digits": device.digits}
+    if enrolling:
+        context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2,
+                                                                             title="扫描绑定身份验证器")
+        context["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(request, "web/otp.html", context, status=200 if not error else 400)
