@@ -103,7 +103,23 @@ def verify_qr(request, token: str):
 
 @login_required
 def workbench(request):
-    return render(request, "web/workbench.html")
+    """Staff home: my roles, the agencies I may see, and my agency's certificates expiring soon (A2)."""
+    from zhifa.org import roles
+
+    user = request.user
+    days = settings.ZHIFA_CERT_EXPIRY_WARNING_DAYS
+    expiring = []
+    if user.agency_id:
+        expiring = list(selectors.certificates_expiring(within_days=days).filter(holder__agency_id=user.agency_id))
+    today = timezone.localdate()
+    return render(request, "web/workbench.html", {
+        "roles": [r for r in roles.ALL_ROLES if r in roles.user_roles(user)],
+        "is_superuser": user.is_superuser,
+        "agencies": roles.agencies_visible_to(user).select_related("region").order_by("region__code", "name"),
+        "expiring": [(c, (c.expires_on - today).days) for c in expiring],
+        "warning_days": days,
+        "two_factor": user.is_verified(),
+    })
 
 
 # --- two-factor (TOTP) ----------------------------------------------------------------------
