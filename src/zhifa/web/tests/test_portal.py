@@ -137,3 +137,22 @@ def test_qr_svg_encodes_verification_url(client, portal):
     expected = segno.make(f"http://testserver/verify/{token}", error="m").svg_inline(scale=6, border=2,
                                                                                    title="执法证件核验二维码")
     assert svg == expected
+
+
+def test_no_id_number_anywhere_on_public_pages_with_demo_data(client):
+    from zhifa.org.demo import load
+    from zhifa.org.models import Certificate, Officer
+
+    load(stdout=None)
+    ids = list(Officer.objects.values_list("id_number", flat=True))
+    assert len(ids) >= 50
+    pages = ["/", "/agencies/"]
+    first = client.get("/officers/")
+    pages += [f"/officers/?page={n}" for n in first.context["page"].paginator.page_range]
+    pages += [f"/verify/{t}" for t in Certificate.objects.values_list("verification_token", flat=True)[:20]]
+    for url in pages:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        body = resp.content.decode()
+        leaked = [i for i in ids if i in body]
+        assert not leaked, (url, leaked[:1])
