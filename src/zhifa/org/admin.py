@@ -427,3 +427,45 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 # Keep m2m widgets readable in Chinese.
 ServiceAdmin.formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+
+
+# --- users and the login/role audit (added with issue 2, item 5) -----------------------------
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin  # noqa: E402
+
+from .models import AuthEvent, User  # noqa: E402
+
+if not admin.site.is_registered(User):
+
+    @admin.register(User)
+    class UserAdmin(DjangoUserAdmin):
+        """Group changes here are audited by org.signals (m2m_changed on User.groups)."""
+
+        fieldsets = DjangoUserAdmin.fieldsets + (
+            ("执法平台", {"fields": ("display_name", "agency", "officer", "supervised_region")}),
+        )
+        list_display = ("username", "display_name", "agency", "is_staff", "is_active")
+        list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+        search_fields = ("username", "display_name", "email")
+        autocomplete_fields = ()
+        raw_id_fields = ("officer",)
+
+
+if not admin.site.is_registered(AuthEvent):
+
+    @admin.register(AuthEvent)
+    class AuthEventAdmin(admin.ModelAdmin):
+        """Read-only: the audit is written by org.signals and never edited."""
+
+        list_display = ("at", "kind", "username", "actor", "ip_address", "detail")
+        list_filter = ("kind",)
+        search_fields = ("username",)
+        date_hierarchy = "at"
+
+        def has_add_permission(self, request):
+            return False
+
+        def has_change_permission(self, request, obj=None):
+            return False
+
+        def has_delete_permission(self, request, obj=None):
+            return False

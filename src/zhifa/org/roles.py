@@ -1,0 +1,70 @@
+"""Roles (Django groups, DESIGN.md "Who uses it") and the agencies a user may see.
+
+Scope: a user sees their own agency and its subordinate bodies; a supervisor (监督人员) also sees
+every agency in their supervised region and the regions below it; system administrators and
+superusers see all."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+
+from .models import Agency, Region
+
+OFFICER = "执法人员"
+REVIEWER = "法制审核人员"
+HEAD = "机关负责人"
+PUBLICITY = "公示管理员"
+ARCHIVIST = "档案管理员"
+SUPERVISOR = "监督人员"
+ADMIN = "系统管理员"
+
+ALL_ROLES = (OFFICER, REVIEWER, HEAD, PUBLICITY, ARCHIVIST, SUPERVISOR, ADMIN)
+# Roles that must pass TOTP when settings.ZHIFA_REQUIRE_2FA is on (issue 2, item 5).
+TWO_FACTOR_ROLES = frozenset({REVIEWER, HEAD, ADMIN})
+
+
+def ensure_groups() -> dict[str, Group]:
+    """Create the seven role groups if missing; returns them by name."""
+    return {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
+
+
+def user_roles(user) -> set[str]:
+    if not (user and user.is_authenticated and user.is_active):
+        return set()
+    return set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+
+
+def has_role(user, role: str) -> bool:
+    return role in user_roles(user)
+
+
+def is_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or has_role(user, ADMIN)))
+
+
+def needs_two_factor(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user_roles(user) & TWO_FACTOR_ROLES))
+
+
+def _descendants(model, root_ids: set[int]) -> set[int]:
+    """The ids of the roots and everything below them through `parent` (breadth first, cycle-safe)."""
+    seen, frontier = set(root_ids), set(root_ids)
+    while frontier:
+        frontier = set(model.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - seen
+        seen |= frontier
+    return seen
+
+
+def agencies_visible_to(user) -> QuerySet[Agency]:
+    if not (user and user.is_authenticated and user.is_active):
+        return Agency.objects.none()
+    if is_admin(user):
+        return Agency.objects.all()
+    ids: set[int] = set()
+    if user.agency_id:
+        ids |= _descendants(Agency, {user.agency_id})
+    if user.supervised_region_id and has_role(user, SUPERVISOR):
+        regions = _descendants(Region, {user.supervised_region_id})
+        ids |= set(Agency.objects.filter(region_id__in=regions).values_list("pk", flat=True))
+    return Agency.objects.filter(pk__in=ids)
