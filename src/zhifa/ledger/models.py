@@ -36,3 +36,38 @@ class LedgerHead(models.Model):
     class Meta:
         verbose_name = "账本头"
         verbose_name_plural = "账本头"
+
+
+class TreeHead(AppendOnlyModel):
+    """A signed tree head (RFC 9162 §4.10 in spirit): size and root of the log at a moment, signed
+    with the deployment's Ed25519 key, which lives outside the database (settings.ZHIFA_LEDGER_KEY)."""
+
+    size = models.PositiveBigIntegerField("树大小")
+    root_hash = models.CharField("根哈希", max_length=64)
+    hash_name = models.CharField("哈希算法", max_length=10)
+    signed_at = models.DateTimeField("签署时间")
+    signed_message = models.TextField("签名内容", help_text="被签名的规范 JSON 文本。")
+    signature = models.CharField("签名", max_length=128)
+    key_id = models.CharField("公钥标识", max_length=32)
+    public_key = models.CharField("公钥", max_length=64, help_text="Ed25519 原始公钥（十六进制）。")
+
+    class Meta:
+        verbose_name = "签名树头"
+        verbose_name_plural = "签名树头"
+        ordering = ["-size", "-signed_at"]
+
+
+class VerificationRun(AppendOnlyModel):
+    """One run of `zhifa ledger verify` (nightly or by hand); a failed run is an open alert."""
+
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("结束时间")
+    ok = models.BooleanField("通过")
+    entries = models.PositiveBigIntegerField("核验条目数")
+    head_size = models.PositiveBigIntegerField("对照树头大小", null=True)
+    discrepancies = models.JSONField("发现的问题", default=list)
+
+    class Meta:
+        verbose_name = "账本核验记录"
+        verbose_name_plural = "账本核验记录"
+        ordering = ["-started_at"]

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from zhifa.core.canonical import canonical_json, digest, row_digest
+from zhifa.core.errors import DomainError
 
 from .models import Entry, LedgerHead
 
@@ -94,3 +95,59 @@ def ledger_append(
     )
     LedgerHead.objects.filter(pk=1).update(size=seq)
     return entry
+
+
+# --- signed tree heads ----------------------------------------------------------------------------
+
+def ledger_leaves(size: int | None = None) -> list[bytes]:
+    """Leaf hashes in order (for proofs). Verify streams instead; see ledger.verify."""
+    qs = Entry.objects.order_by("seq").values_list("leaf_hash", flat=True)
+    if size is not None:
+        qs = qs.filter(seq__lte=size)
+    return [bytes.fromhex(h) for h in qs.iterator(chunk_size=10_000)]
+
+
+def tree_head_sign(*, actor=None, force: bool = False):
+    """Sign (size, root, hash, time) of the current log and store the head, after proving it
+    consistent with the previous head (RFC 9162 §2.1.4). Returns the new head, or the latest one
+    when the log has not grown (unless `force`)."""
+    from zhifa.core.canonical import hash_name
+
+    from . import keys, merkle
+    from .models import TreeHead
+    from .tree import Frontier
+
+    name = hash_name()
+    with transaction.atomic():
+        head_row, _ = LedgerHead.objects.select_for_update().get_or_create(pk=1)  # a stable size while we sign
+        previous = TreeHead.objects.order_by("-size", "-signed_at").first()
+        if previous and previous.size == head_row.size and not force:
+            return previous
+        leaves = ledger_leaves(head_row.size)
+        frontier = Frontier(name)
+        for leaf in leaves:
+            frontier.push(leaf)
+        root = frontier.root()
+        if previous and previous.size:
+            proof = merkle.consistency_proof(previous.size, leaves, name)
+            if not merkle.verify_consistency(previous.size, len(leaves), bytes.fromhex(previous.root_hash), root,
+                                             proof, name):
+                raise DomainError(
+                    f"账本与上一个签名树头（大小 {previous.size}）不一致，拒绝签署新树头；请立即运行 `zhifa ledger verify`。",
+                    code="ledger_inconsistent", rule="REC-03",
+                )
+        signed_at = timezone.now()
+        message = canonical_json({"size": len(leaves), "root_hash": root.hex(), "hash": name,
+                                  "signed_at": signed_at}).decode()
+        private = keys.private_key()
+        public_raw = keys.public_key_raw(private.public_key())
+        return TreeHead.objects.create(
+            size=len(leaves), root_hash=root.hex(), hash_name=name, signed_at=signed_at, signed_message=message,
+            signature=private.sign(message.encode()).hex(), key_id=keys.key_id(public_raw), public_key=public_raw.hex(),
+        )
+
+
+def latest_tree_head():
+    from .models import TreeHead
+
+    return TreeHead.objects.order_by("-size", "-signed_at").first()

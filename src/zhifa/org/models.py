@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from zhifa.core.append_only import AppendOnlyModel
+
 
 class Region(models.Model):
     """行政区划 (GB/T 2260)."""
@@ -243,7 +245,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
-class AuthEvent(models.Model):
+class AuthEvent(AppendOnlyModel):
     """Every login, failed login, lockout and role change (issue 2, item 5). Append-only."""
 
     class Kind(models.TextChoices):

@@ -1,0 +1,178 @@
+"""Tamper tests (issue 3): each alteration must be caught by `ledger verify` and named."""
+
+import hashlib
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+
+from zhifa.core.append_only import _sql_backwards, _sql_forwards
+from zhifa.ledger import keys
+from zhifa.ledger.models import Entry, TreeHead, VerificationRun
+from zhifa.ledger.services import ledger_append, tree_head_sign
+from zhifa.ledger.verify import ledger_alerts_open, ledger_verify, ledger_verify_and_record
+from zhifa.org.models import EnforcementCategory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def signing_key():
+    if not keys.key_path().exists():
+        keys.generate()
+
+
+@pytest.fixture
+def log():
+    """Three entries: one covering a row, one covering a file, one plain; then a signed head."""
+    cat = EnforcementCategory.objects.create(code="HB", name="生态环境")
+    content = b"evidence photo bytes"
+    name = default_storage.save("evidence/test-photo.jpg", ContentFile(content))
+    with transaction.atomic():
+        ledger_append(kind="category_created", actor=None, subject=cat, rows=[cat])
+        ledger_append(kind="evidence_added", actor=None, subject="records.evidence:1",
+                      files=[{"name": name, "sha256": hashlib.sha256(content).hexdigest(),
+                              "sm3": hashlib.new("sm3", content).hexdigest(), "size": len(content)}])
+        ledger_append(kind="case_filed", actor=None, subject="cases.case:1", payload={"number": "江市监罚〔2026〕1号"})
+    head = tree_head_sign()
+    return {"category": cat, "file": name, "head": head}
+
+
+def _as_superuser(sql: str, params=()):
+    """An attacker with database owner rights: lift the triggers, change the table, put them back."""
+    vendor = connection.vendor
+    with connection.cursor() as cur:
+        for stmt in _sql_backwards(vendor, "ledger_entry"):
+            cur.execute(stmt)
+        cur.execute(sql, params)
+        for stmt in _sql_forwards(vendor, "ledger_entry"):
+            cur.execute(stmt, None)
+
+
+def _whats(report):
+    return {(p["entry"], p["what"]) for p in report.problems}
+
+
+def test_untouched_log_verifies(log):
+    report = ledger_verify()
+    assert report.ok, report.problems
+    assert report.entries == 3 and report.head_size == 3
+
+
+def test_altered_covered_row_is_named(log):
+    cat = log["category"]
+    with connection.cursor() as cur:
+        cur.execute("UPDATE org_enforcementcategory SET name = %s WHERE id = %s", ["被改动", cat.pk])
+    report = ledger_verify()
+    assert (1, f"org.enforcementcategory:{cat.pk}") in _whats(report)
+    assert "已被改动" in report.problems[0]["message"]
+
+
+def test_altered_file_is_named(log):
+    path = default_storage.path(log["file"])
+    with open(path, "wb") as f:
+        f.write(b"replaced photo")
+    report = ledger_verify()
+    assert (2, f"file:{log['file']}") in _whats(report)
+
+
+def test_missing_file_is_named(log):
+    import os
+
+    os.remove(default_storage.path(log["file"]))
+    report = ledger_verify()
+    assert any(p["entry"] == 2 and "已缺失" in p["message"] for p in report.problems)
+
+
+def test_altered_entry_is_named(log):
+    _as_superuser("UPDATE ledger_entry SET kind = 'case_closed' WHERE seq = 3")
+    report = ledger_verify()
+    assert (3, "entry") in _whats(report)
+
+
+def test_altered_entry_with_recomputed_leaf_breaks_the_signed_root(log):
+    from zhifa.ledger.services import entry_leaf_hash
+
+    e = Entry.objects.get(seq=3)
+    e.payload = {"number": "江市监罚〔2026〕99号"}
+    forged = entry_leaf_hash(e)
+    _as_superuser("UPDATE ledger_entry SET payload = %s, leaf_hash = %s WHERE seq = 3",
+                  ['{"number": "江市监罚〔2026〕99号"}', forged])
+    report = ledger_verify()
+    assert (None, "root") in _whats(report)
+    assert (3, "entry") not in _whats(report)  # the forger made the entry self-consistent
+
+
+def test_deleted_entry_is_named(log):
+    _as_superuser("DELETE FROM ledger_entry WHERE seq = 2")
+    report = ledger_verify()
+    whats = _whats(report)
+    assert (3, "sequence") in whats
+    assert (None, "size") in whats
+
+
+def test_swapped_entries_are_named(log):
+    one, three = Entry.objects.get(seq=1), Entry.objects.get(seq=3)
+    _as_superuser("UPDATE ledger_entry SET seq = 1000000 WHERE seq = 1")
+    _as_superuser("UPDATE ledger_entry SET seq = 1 WHERE seq = 3")
+    _as_superuser("UPDATE ledger_entry SET seq = 3 WHERE seq = 1000000")
+    report = ledger_verify()
+    whats = _whats(report)
+    assert (1, "entry") in whats and (3, "entry") in whats
+    assert Entry.objects.get(seq=1).pk == three.pk and Entry.objects.get(seq=3).pk == one.pk
+
+
+def test_forged_tree_head_signature_is_named(log):
+    head = log["head"]
+    with connection.cursor() as cur:
+        for stmt in _sql_backwards(connection.vendor, "ledger_treehead"):
+            cur.execute(stmt)
+        cur.execute("UPDATE ledger_treehead SET signature = %s WHERE id = %s", ["00" * 64, head.pk])
+    report = ledger_verify()
+    assert (None, f"tree_head:{head.pk}") in _whats(report)
+
+
+def test_command_exits_non_zero_and_a_failed_run_is_an_open_alert(log, capsys):
+    call_command("ledger", "verify")
+    assert "核验通过" in capsys.readouterr().out
+    assert not ledger_alerts_open().exists()
+    with connection.cursor() as cur:
+        cur.execute("UPDATE org_enforcementcategory SET name = 'x'")
+    with pytest.raises(CommandError):
+        call_command("ledger", "verify")
+    out = capsys.readouterr().out
+    assert "org.enforcementcategory" in out and "#1" in out
+    assert ledger_alerts_open().count() == 1
+    assert VerificationRun.objects.filter(ok=False).count() == 1
+
+
+def test_signing_only_when_grown_and_consistent(log):
+    assert tree_head_sign() == log["head"]  # nothing new: the same head
+    with transaction.atomic():
+        ledger_append(kind="case_filed", actor=None, subject="cases.case:2")
+    head = tree_head_sign()
+    assert head.size == 4 and TreeHead.objects.count() == 2
+    assert keys.verify_signature(head.public_key, head.signature, head.signed_message.encode())
+
+
+def test_signing_refuses_a_log_inconsistent_with_the_previous_head(log):
+    _as_superuser("UPDATE ledger_entry SET leaf_hash = %s WHERE seq = 1", ["ab" * 32])
+    with transaction.atomic():
+        ledger_append(kind="case_filed", actor=None, subject="cases.case:2")
+    from zhifa.core.errors import DomainError
+
+    with pytest.raises(DomainError) as e:
+        tree_head_sign()
+    assert e.value.code == "ledger_inconsistent"
+
+
+def test_nightly_task_records_a_run(log):
+    from zhifa.ledger.tasks import ledger_nightly_verify
+
+    ledger_nightly_verify.enqueue()
+    assert VerificationRun.objects.filter(ok=True).count() == 1
+    report, run = ledger_verify_and_record()
+    assert run.ok and run.entries == 3
