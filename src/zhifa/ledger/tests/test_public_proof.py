@@ -90,3 +90,9 @@ def test_transparency_page(client, signed_log):
     r = client.get("/ledger/")
     assert r.status_code == 200
     assert signed_log.root_hash in r.content.decode()
+
+
+def test_the_verifier_is_downloadable_from_the_portal(client):
+    r = client.get("/ledger/verify_proof.py")
+    assert r.status_code == 200
+    assert b"def ed25519_verify" in b"".join(r.streaming_content)
