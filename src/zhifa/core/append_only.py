@@ -17,9 +17,9 @@ import contextvars
 from django.db import connection as default_connection
 from django.db import models
 from django.db.backends.signals import connection_created
-from django.db.migrations.operations.base import Operation
 
 from .errors import DomainError
+from .migration_ops import VendorSQLOperation
 
 _PURGE = contextvars.ContextVar("zhifa_purge", default=False)
 
@@ -111,32 +111,15 @@ def _sql_backwards(vendor: str, table: str) -> list[str]:
     return [f'DROP TRIGGER IF EXISTS "{table}_no_update";', f'DROP TRIGGER IF EXISTS "{table}_no_delete";']
 
 
-class AppendOnlyTriggers(Operation):
+class AppendOnlyTriggers(VendorSQLOperation):
     """Migration operation: database triggers that refuse UPDATE and DELETE (and TRUNCATE on
     PostgreSQL) on the model's table."""
 
-    reduces_to_sql = True
-    reversible = True
+    def forwards_sql(self, vendor, table):
+        return _sql_forwards(vendor, table)
 
-    def __init__(self, model_name: str) -> None:
-        self.model_name = model_name
-
-    def deconstruct(self):
-        return (self.__class__.__name__, [self.model_name], {})
-
-    def state_forwards(self, app_label, state):
-        pass
-
-    def _table(self, app_label, state):
-        return state.apps.get_model(app_label, self.model_name)._meta.db_table
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _sql_forwards(schema_editor.connection.vendor, self._table(app_label, to_state)):
-            schema_editor.execute(sql, params=None)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _sql_backwards(schema_editor.connection.vendor, self._table(app_label, from_state)):
-            schema_editor.execute(sql, params=None)
+    def backwards_sql(self, vendor, table):
+        return _sql_backwards(vendor, table)
 
     def describe(self):
         return f"Append-only triggers on {self.model_name}"

@@ -27,8 +27,9 @@ import re
 import jieba
 from django.db import connection as default_connection
 from django.db import models
-from django.db.migrations.operations.base import Operation
 from django.db.models.expressions import RawSQL
+
+from .migration_ops import VendorSQLOperation
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -143,31 +144,14 @@ def _backwards_sql(vendor: str, table: str) -> list[str]:
     return [f'DROP TRIGGER IF EXISTS "{fts}_{s}";' for s in ("ai", "au", "ad")] + [f'DROP TABLE IF EXISTS "{fts}";']
 
 
-class SearchIndex(Operation):
+class SearchIndex(VendorSQLOperation):
     """Migration operation: the vendor's token index over the model's `search_text` column."""
 
-    reduces_to_sql = True
-    reversible = True
+    def forwards_sql(self, vendor, table):
+        return _forwards_sql(vendor, table)
 
-    def __init__(self, model_name: str) -> None:
-        self.model_name = model_name
-
-    def deconstruct(self):
-        return (self.__class__.__name__, [self.model_name], {})
-
-    def state_forwards(self, app_label, state):
-        pass
-
-    def _table(self, app_label, state):
-        return state.apps.get_model(app_label, self.model_name)._meta.db_table
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _forwards_sql(schema_editor.connection.vendor, self._table(app_label, to_state)):
-            schema_editor.execute(sql, params=None)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in _backwards_sql(schema_editor.connection.vendor, self._table(app_label, from_state)):
-            schema_editor.execute(sql, params=None)
+    def backwards_sql(self, vendor, table):
+        return _backwards_sql(vendor, table)
 
     def describe(self):
         return f"Search index on {self.model_name}.search_text"
