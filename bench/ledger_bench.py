@@ -41,6 +41,7 @@ def reset():
     with purge_allowed(connection), connection.cursor() as cur:
         cur.execute("DELETE FROM ledger_entry")
         cur.execute("DELETE FROM ledger_ledgerhead")
+        cur.execute("DELETE FROM ledger_treehead")
 
 
 def bulk_fill(n: int, chunk: int = 20000) -> list[bytes]:
