@@ -88,6 +88,23 @@ def _apply_changes(obj: models.Model, changes: dict[str, Any], allowed: set[str]
     return changed
 
 
+def _register_update(obj, *, changes: dict[str, Any], allowed: set[str], validate, actor, kind: str, label: str,
+                     payload):
+    """The shape every register update shares: lock the row, apply the allowed changes, validate,
+    save with a history stamp, and append one ledger entry naming what changed (none if nothing did)."""
+    with transaction.atomic():
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        changed = _apply_changes(obj, changes, allowed)
+        if not changed:
+            return obj
+        validate(obj)
+        _stamp(obj, actor, label)
+        obj.save()
+        ledger_append(kind=kind, actor=actor, subject=obj, payload={**payload(obj), "changed": sorted(changed)},
+                      rows=snapshot_rows(obj))
+    return obj
+
+
 def _require_reason(reason: str, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -129,17 +146,8 @@ def region_create(*, code: str, name: str, level: str, parent: Region | None = N
 
 
 def region_update(*, region: Region, changes: dict[str, Any], actor) -> Region:
-    with transaction.atomic():
-        region = Region.objects.select_for_update().get(pk=region.pk)
-        changed = _apply_changes(region, changes, REGION_FIELDS)
-        if not changed:
-            return region
-        validate_region(region)
-        _stamp(region, actor, "修改区划")
-        region.save()
-        ledger_append(kind="region_updated", actor=actor, subject=region,
-                      payload={"code": region.code, "changed": sorted(changed)}, rows=snapshot_rows(region))
-    return region
+    return _register_update(region, changes=changes, allowed=REGION_FIELDS, validate=validate_region, actor=actor,
+                            kind="region_updated", label="修改区划", payload=lambda r: {"code": r.code})
 
 
 # --- enforcement categories -------------------------------------------------------------------
@@ -235,17 +243,8 @@ def agency_register(*, name: str, credit_code: str, region: Region, actor,
 
 
 def agency_update(*, agency: Agency, changes: dict[str, Any], actor) -> Agency:
-    with transaction.atomic():
-        agency = Agency.objects.select_for_update().get(pk=agency.pk)
-        changed = _apply_changes(agency, changes, AGENCY_FIELDS)
-        if not changed:
-            return agency
-        validate_agency(agency)
-        _stamp(agency, actor, "修改执法主体信息")
-        agency.save()
-        ledger_append(kind="agency_updated", actor=actor, subject=agency,
-                      payload={**_agency_payload(agency), "changed": sorted(changed)}, rows=snapshot_rows(agency))
-    return agency
+    return _register_update(agency, changes=changes, allowed=AGENCY_FIELDS, validate=validate_agency, actor=actor,
+                            kind="agency_updated", label="修改执法主体信息", payload=_agency_payload)
 
 
 def agency_deactivate(*, agency: Agency, reason: str, actor) -> Agency:
@@ -287,17 +286,9 @@ def department_create(*, agency: Agency, name: str, is_legal_review_body: bool =
 
 
 def department_update(*, department: Department, changes: dict[str, Any], actor) -> Department:
-    with transaction.atomic():
-        dept = Department.objects.select_for_update().get(pk=department.pk)
-        changed = _apply_changes(dept, changes, {"name", "is_legal_review_body", "active"})
-        if not changed:
-            return dept
-        validate_department(dept)
-        _stamp(dept, actor, "修改内设机构")
-        dept.save()
-        ledger_append(kind="department_updated", actor=actor, subject=dept,
-                      payload={"name": dept.name, "changed": sorted(changed)}, rows=snapshot_rows(dept))
-    return dept
+    return _register_update(department, changes=changes, allowed={"name", "is_legal_review_body", "active"},
+                            validate=validate_department, actor=actor,
+                            kind="department_updated", label="修改内设机构", payload=lambda d: {"name": d.name})
 
 
 def validate_post(post: Post) -> None:
@@ -321,17 +312,9 @@ def post_create(*, agency: Agency, name: str, department: Department | None = No
 
 
 def post_update(*, post: Post, changes: dict[str, Any], actor) -> Post:
-    with transaction.atomic():
-        post = Post.objects.select_for_update().get(pk=post.pk)
-        changed = _apply_changes(post, changes, {"name", "department", "duties"})
-        if not changed:
-            return post
-        validate_post(post)
-        _stamp(post, actor, "修改岗位")
-        post.save()
-        ledger_append(kind="post_updated", actor=actor, subject=post,
-                      payload={"name": post.name, "changed": sorted(changed)}, rows=snapshot_rows(post))
-    return post
+    return _register_update(post, changes=changes, allowed={"name", "department", "duties"},
+                            validate=validate_post, actor=actor,
+                            kind="post_updated", label="修改岗位", payload=lambda p: {"name": p.name})
 
 
 # --- officers (执法人员) ----------------------------------------------------------------------
@@ -384,18 +367,8 @@ def officer_register(*, name: str, id_number: str, agency: Agency, actor, depart
 
 
 def officer_update(*, officer: Officer, changes: dict[str, Any], actor) -> Officer:
-    with transaction.atomic():
-        officer = Officer.objects.select_for_update().get(pk=officer.pk)
-        changed = _apply_changes(officer, changes, OFFICER_FIELDS)
-        if not changed:
-            return officer
-        validate_officer(officer)
-        _stamp(officer, actor, "修改执法人员信息")
-        officer.save()
-        ledger_append(kind="officer_updated", actor=actor, subject=officer,
-                      payload={**_officer_payload(officer), "changed": sorted(changed)},
-                      rows=snapshot_rows(officer))
-    return officer
+    return _register_update(officer, changes=changes, allowed=OFFICER_FIELDS, validate=validate_officer, actor=actor,
+                            kind="officer_updated", label="修改执法人员信息", payload=_officer_payload)
 
 
 def officer_deactivate(*, officer: Officer, reason: str, actor) -> Officer:
