@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "zhifa.org",
     "zhifa.catalog",
     "zhifa.cases",
+    "zhifa.documents",
     "zhifa.records",
     "zhifa.review",
     "zhifa.publicity",

@@ -1,0 +1,262 @@
+"""The case engine: procedures as declarative tables and `case_transition`, the only code that
+changes a case's state (DESIGN.md "One way to move a case").
+
+A procedure module (`zhifa.procedures.<name>`) builds a `Procedure` of `Transition`s and registers
+it. Each transition names its guards (each citing the RULES id it enforces), the inputs it takes,
+the effects it has inside the transaction (deadlines, numbers, data) and the side effects it
+schedules after commit (documents, publication). This module knows nothing of the apps that supply
+guards and effects.
+
+Guards:
+- refuse with `ctx.refuse(rule, message)` — a BLOCK or an unmet REQUIRE; the move is refused
+  (409 with the rule id through the API);
+- warn with `ctx.warn(rule, message)` — a WARN; the move goes on only with a reason from the user,
+  which is kept on the status row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from zhifa.core.deadlines import compute_due
+from zhifa.core.errors import Conflict, DomainError, NotFound
+from zhifa.ledger.services import ledger_append
+
+from .inputs import Field, clean_input
+from .models import Case, CaseDeadline, StatusEntry
+
+# --- declarations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A named check before a move. `rule` is the RULES id it enforces (e.g. "PEN-16")."""
+
+    rule: str
+    label: str
+    check: Callable[[TransitionContext], None]
+    needs_input: bool = False  # depends on the step's input: skipped when listing blockers
+
+
+def guard(rule: str, label: str, *, needs_input: bool = False):
+    def wrap(fn: Callable[[TransitionContext], None]) -> Guard:
+        return Guard(rule=rule, label=label, check=fn, needs_input=needs_input)
+    return wrap
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str  # Chinese, shown on buttons and in the history
+    sources: tuple[str, ...]
+    target: str | None  # None: an act inside the current state (a 笔录, a payment)
+    event: str  # ledger kind, past tense: "case_filed"
+    guards: tuple[Guard, ...] = ()
+    inputs: tuple[Field, ...] = ()
+    effects: tuple[Callable[[TransitionContext], None], ...] = ()  # inside the transaction
+    after_commit: tuple[Callable[[int, int], None], ...] = ()  # (case_id, status_entry_id)
+    roles: tuple[str, ...] = ()  # informational: who normally does it
+    rule: str = ""  # the main rule of the step itself, shown in the UI
+
+
+@dataclass(frozen=True)
+class Procedure:
+    name: str
+    label: str
+    kind: str
+    states: dict[str, str]
+    initial_action: str
+    transitions: tuple[Transition, ...]
+    terminal: tuple[str, ...] = ()
+
+    def transition(self, action: str) -> Transition:
+        for t in self.transitions:
+            if t.action == action:
+                return t
+        raise NotFound(f"程序“{self.label}”没有“{action}”这一操作。", code="unknown_action")
+
+    def available(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def state_label(self, state: str) -> str:
+        return self.states.get(state, state)
+
+
+_PROCEDURES: dict[str, Procedure] = {}
+
+
+def register_procedure(procedure: Procedure) -> Procedure:
+    _PROCEDURES[procedure.name] = procedure
+    return procedure
+
+
+def get_procedure(name: str) -> Procedure:
+    try:
+        return _PROCEDURES[name]
+    except KeyError:
+        raise DomainError(f"未知的执法程序：{name}", code="unknown_procedure", fields={"procedure": "未知的执法程序"}) \
+            from None
+
+
+def procedures() -> dict[str, Procedure]:
+    return dict(_PROCEDURES)
+
+
+# --- the context a guard and an effect see ---------------------------------------------------------
+
+
+class TransitionRefused(Conflict):
+    """A refused move: stable code, the RULES id and the Chinese reason (API: 409)."""
+
+    def __init__(self, message: str, *, rule: str | None, code: str = "transition_refused",
+                 fields: dict[str, str] | None = None, blockers: list[dict] | None = None) -> None:
+        super().__init__(message, code=code, rule=rule, fields=fields)
+        self.blockers = blockers or []
+
+    def as_dict(self) -> dict:
+        out = super().as_dict()
+        if self.blockers:
+            out["blockers"] = self.blockers
+        return out
+
+
+@dataclass
+class TransitionContext:
+    case: Case
+    procedure: Procedure
+    transition: Transition
+    actor: Any
+    data: dict
+    on_date: dt.date
+    warn_reason: str = ""
+    dry_run: bool = False
+    warnings: list[dict] = field(default_factory=list)
+    entry: StatusEntry | None = None
+
+    def refuse(self, rule: str, message: str, *, field: str | None = None, code: str = "transition_refused"):
+        raise TransitionRefused(message, rule=rule, code=code, fields={field: message} if field else None)
+
+    def warn(self, rule: str, message: str) -> None:
+        self.warnings.append({"rule": rule, "message": message})
+
+    # Effects -----------------------------------------------------------------------------------
+    def set_data(self, key: str, value: Any) -> None:
+        self.case.data[key] = value
+
+    def open_deadline(self, key: str, *, start: dt.date, extended: bool = False, pauses=()) -> CaseDeadline:
+        """A due date from the calendar service (TIME-*), kept with its rule and basis."""
+        due = compute_due(rule_id=key, start=start, extended=extended, pauses=pauses)
+        CaseDeadline.objects.filter(case=self.case, key=key, closed_at__isnull=True).update(
+            closed_at=timezone.now(), closed_by=self.entry)
+        from zhifa.core.deadlines import PERIOD_RULES
+
+        rule = PERIOD_RULES[key]
+        return CaseDeadline.objects.create(
+            case=self.case, key=key, rule_id=due.rule_id, label=rule.label, bearer=rule.bearer, start=start,
+            due_on=due.enforced_date, act_by=due.act_by, provisional=due.provisional, basis=due.legal_basis,
+            explanation=due.reason, opened_by=self.entry,
+        )
+
+    def close_deadline(self, *keys: str) -> None:
+        CaseDeadline.objects.filter(case=self.case, key__in=keys, closed_at__isnull=True).update(
+            closed_at=timezone.now(), closed_by=self.entry)
+
+    def deadline(self, key: str) -> CaseDeadline | None:
+        return CaseDeadline.objects.filter(case=self.case, key=key).order_by("-id").first()
+
+
+# --- the one way to move a case --------------------------------------------------------------------
+
+
+def _check_source(case: Case, procedure: Procedure, t: Transition) -> None:
+    if case.state not in t.sources:
+        raise TransitionRefused(
+            f"案件当前状态为“{procedure.state_label(case.state)}”，不能进行“{t.label}”。",
+            rule=None, code="invalid_transition",
+        )
+
+
+def _run_guards(ctx: TransitionContext) -> None:
+    for g in ctx.transition.guards:
+        g.check(ctx)
+
+
+def case_transition(*, case: Case, action: str, actor, data: dict | None = None, warn_reason: str = "",
+                    on_date: dt.date | None = None) -> StatusEntry:
+    """Move `case` by `action` (or record an act within its state). Locks the case row, cleans the
+    input, runs the guards, appends the status row, applies the effects, writes the ledger entry,
+    and schedules side effects after commit. Refusals raise TransitionRefused (409) with the rule."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        procedure = get_procedure(locked.procedure)
+        t = procedure.transition(action)
+        _check_source(locked, procedure, t)
+        cleaned = clean_input(t.inputs, data, rule=t.rule or None)
+        today = on_date or timezone.localdate()
+        ctx = TransitionContext(case=locked, procedure=procedure, transition=t, actor=actor, data=cleaned,
+                                on_date=today, warn_reason=(warn_reason or "").strip())
+        _run_guards(ctx)
+        if ctx.warnings and not ctx.warn_reason:
+            listed = "；".join(f"{w['message']}" for w in ctx.warnings)
+            raise TransitionRefused(
+                f"请填写继续办理的理由：{listed}", rule=ctx.warnings[0]["rule"], code="reason_required",
+                fields={"warn_reason": "存在需要说明理由的提示，请填写理由。"}, blockers=ctx.warnings,
+            )
+        from_state = locked.state
+        last = StatusEntry.objects.filter(case=locked).order_by("-seq").values_list("seq", flat=True).first() or 0
+        ctx.entry = StatusEntry.objects.create(
+            case=locked, seq=last + 1, action=t.action, action_label=t.label, from_state=from_state,
+            to_state=t.target or from_state, actor=actor if getattr(actor, "pk", None) else None,
+            at=timezone.now(), on_date=today, data=cleaned,
+            warnings=[{**w, "reason": ctx.warn_reason} for w in ctx.warnings], reason=ctx.warn_reason,
+        )
+        locked.data[t.action] = {**cleaned, "on_date": today.isoformat(), "entry": ctx.entry.seq}
+        if t.target:
+            locked.state = t.target
+        for effect in t.effects:
+            effect(ctx)
+        locked.version += 1
+        locked._history_user = ctx.entry.actor
+        locked._change_reason = t.label
+        locked.save()
+        ledger_append(
+            kind=t.event, actor=actor, subject=locked,
+            payload={"number": locked.number, "action": t.action, "from": from_state, "to": locked.state,
+                     "seq": ctx.entry.seq, "warnings": ctx.entry.warnings},
+            rows=[ctx.entry, locked.history.latest()],
+        )
+        case_id, entry_id = locked.pk, ctx.entry.pk
+        for hook in t.after_commit:
+            transaction.on_commit(lambda hook=hook: hook(case_id, entry_id))
+    if case is not locked:
+        case.refresh_from_db()
+    return ctx.entry
+
+
+def transition_blockers(*, case: Case, action: str, actor=None, on_date: dt.date | None = None) -> list[dict]:
+    """What stops `action` now, without writing anything: every failing guard that does not
+    depend on the step's input, and the warnings that will need a reason. For the case page."""
+    procedure = get_procedure(case.procedure)
+    t = procedure.transition(action)
+    out: list[dict] = []
+    if case.state not in t.sources:
+        return [{"rule": None, "message": f"当前状态不能进行“{t.label}”", "level": "block"}]
+    ctx = TransitionContext(case=case, procedure=procedure, transition=t, actor=actor, data={},
+                            on_date=on_date or timezone.localdate(), dry_run=True)
+    for g in t.guards:
+        if g.needs_input:
+            continue
+        try:
+            g.check(ctx)
+        except TransitionRefused as exc:
+            out.append({"rule": exc.rule, "message": exc.message, "level": "block"})
+        except DomainError as exc:
+            out.append({"rule": exc.rule, "message": exc.message, "level": "block"})
+    out.extend({**w, "level": "warn"} for w in ctx.warnings)
+    return out
