@@ -174,18 +174,18 @@ def party_fields(ctx: DocContext) -> list[dict]:
 
 
 def party_paragraphs(ctx: DocContext) -> list[str]:
+    """One line each: name, identifier, representative, address (PEN-33 (1))."""
     out = []
     for p in ctx.parties():
-        bits = [f"当事人：{p.name}"]
+        out.append(f"当事人：{p.name}")
         if p.credit_code:
-            bits.append(f"统一社会信用代码：{p.credit_code}")
+            out.append(f"统一社会信用代码：{p.credit_code}")
         if p.id_number:
-            bits.append(f"公民身份号码：{p.id_number}")
+            out.append(f"公民身份号码：{p.id_number}")
         if p.legal_representative:
-            bits.append(f"法定代表人（负责人）：{p.legal_representative}")
+            out.append(f"法定代表人（负责人）：{p.legal_representative}")
         if p.address:
-            bits.append(f"住所（地址）：{p.address}")
-        out.append("；".join(bits) + "。")
+            out.append(f"住所（地址）：{p.address}")
     return out
 
 
@@ -456,7 +456,7 @@ def penalty_decision(ctx: DocContext) -> dict:
     remedies = remedies_text(ctx, decision)
     _require({
         "当事人姓名或名称": "、".join(p.name for p in parties),
-        "当事人地址": all(p.address for p in parties) and parties,
+        "当事人地址": "有" if parties and all(p.address for p in parties) else "",
         "违法事实": facts,
         "证据": pick(decision, "evidence", "reasons_evidence"),
         "处罚种类": penalty,
@@ -491,18 +491,19 @@ def penalty_decision(ctx: DocContext) -> dict:
         statement_text = f"对当事人的陈述、申辩意见，本机关经复核{adopted}。" + str(
             pick(decision, "statement_review", "review_note", "statement_reason"))
     sections = [
-        {"heading": "", "paragraphs": party_paragraphs(ctx)},
-        section("一、违法事实和证据", facts, pick(decision, "evidence")),
-        section("（一）证据采信的理由", pick(decision, "reasons_evidence",
-                                          default="上述证据来源合法，内容真实，与本案事实相关联，能够相互印证，予以采信。")),
-        section("二、陈述、申辩的采纳情况", statement_text),
-        section("三、处罚依据和理由", "本机关认为，当事人的上述行为违反了" + "；".join(bases) + "的规定。"),
-        section("（二）适用依据的理由", pick(decision, "reasons_basis",
-                                          default="上述条款对当事人的违法行为规定了相应的法律责任，适用于本案。")),
-        section("（三）行使裁量权的理由", *reasons_discretion),
-        section("四、处罚决定", f"依据上述规定，本机关决定对当事人作出如下行政处罚：{penalty}。"),
-        section("五、履行方式和期限", performance, surcharge_clause() if fine else ""),
-        section("六、救济途径和期限", remedies),
+        {"heading": "", "paragraphs": party_paragraphs(ctx), "plain": True},
+        section("一、违法事实", facts),
+        section("二、证据及采信理由", pick(decision, "evidence"),
+                "证据采信理由：" + str(pick(decision, "reasons_evidence",
+                                            default="上述证据来源合法，内容真实，与本案事实相关联，能够相互印证，予以采信。"))),
+        section("三、陈述、申辩的采纳情况", statement_text),
+        section("四、处罚依据及适用理由", "当事人的上述行为违反了" + "；".join(bases) + "的规定。",
+                "适用依据的理由：" + str(pick(decision, "reasons_basis",
+                                            default="上述条款对当事人的违法行为规定了相应的法律责任，适用于本案。"))),
+        section("五、裁量权行使理由", *reasons_discretion),
+        section("六、处罚决定", f"依据上述规定，本机关决定对当事人作出如下行政处罚：{penalty}。"),
+        section("七、履行方式和期限", performance, surcharge_clause() if fine else ""),
+        section("八、救济途径和期限", remedies),
     ]
     return {"sections": sections, "seal": True,
             "date": cn_date(decision.get("on_date") or ctx.on_date),

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 
 from django.conf import settings
 from django.template.loader import render_to_string
+
+# WeasyPrint logs each layout step at INFO; one line per document is enough (our own log).
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 BODY_FONT = "Noto Serif CJK SC"
 TITLE_FONT = "Noto Sans CJK SC"
@@ -35,8 +39,6 @@ def render_pdf(content: dict, *, html_template: str = "documents/pdf/base.html")
     html = render_to_string(html_template, {"doc": content, "body_font": BODY_FONT, "title_font": TITLE_FONT})
     return HTML(string=html, base_url=None).write_pdf(
         pdf_variant=pdf_variant(),
-        metadata=True,
-        custom_metadata=False,
         presentational_hints=True,
         uncompressed_pdf=False,
     )
@@ -118,7 +120,11 @@ def docx_template_bytes() -> bytes:
     _para(doc, "{{ s.heading }}", bold=True)
     _para(doc, "{%p endif %}")
     _para(doc, "{%p for text in s.paragraphs %}")
+    _para(doc, "{%p if s.plain %}")
+    _para(doc, "{{ text }}")
+    _para(doc, "{%p else %}")
     _para(doc, "{{ text }}", indent=True)
+    _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p for line in doc.signatures %}")
