@@ -7,7 +7,8 @@ from zhifa.catalog.models import AvRecordingItem
 def av_recording_guard(act_code: str):
     @guard("REC-02", "音像记录")
     def check(ctx):
-        item = AvRecordingItem.objects.filter(agency=ctx.case.agency, act_code=act_code, status="published").first()
+        item = next((i for i in AvRecordingItem.objects.filter(agency=ctx.case.agency, status="published")
+                     if act_code in (i.procedure_acts or [])), None)
         if item is None:
             return
         if item.requirement == AvRecordingItem.Requirement.MANDATORY:
