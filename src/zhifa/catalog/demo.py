@@ -96,17 +96,18 @@ def _lists(agency: Agency, prefix: str) -> None:
     ]:
         _publish_item(services.list_item_create(model=MajorDecisionCriterion, agency=agency, actor=None, title=title,
                                                 basis="行政处罚法第五十八条；国办发〔2018〕118号（十二）", **kw))
-    for code, name, req, retention in [
-        ("AV-01", "查封、扣押财物", "mandatory", "永久（随案卷归档）"),
-        ("AV-02", "强制拆除、代履行等直接涉及重大财产权益的现场执法", "mandatory", "永久（随案卷归档）"),
-        ("AV-03", "在执法办案场所询问当事人", "mandatory", "永久（随案卷归档）"),
-        ("AV-04", "现场检查、调查取证", "as_needed", "不少于6个月；作为证据的随案卷归档"),
-        ("AV-05", "举行听证", "as_needed", "随案卷归档"),
-        ("AV-06", "留置送达、公告送达", "as_needed", "随案卷归档"),
+    for code, name, req, retention, acts in [
+        ("AV-01", "查封、扣押财物", "mandatory", "永久（随案卷归档）", ["seize"]),
+        ("AV-02", "强制拆除、代履行等直接涉及重大财产权益的现场执法", "mandatory", "永久（随案卷归档）", []),
+        ("AV-03", "在执法办案场所询问当事人", "mandatory", "永久（随案卷归档）", []),
+        ("AV-04", "现场检查、调查取证", "as_needed", "不少于6个月；作为证据的随案卷归档", ["record_inspection"]),
+        ("AV-05", "举行听证", "as_needed", "随案卷归档", ["hold_hearing"]),
+        ("AV-06", "留置送达、公告送达", "as_needed", "随案卷归档", ["serve_decision"]),
     ]:
         _publish_item(services.list_item_create(model=AvRecordingItem, agency=agency, actor=None,
                                                 act_code=f"{prefix}-{code}", name=name, requirement=req,
-                                                retention=retention, basis="国办发〔2018〕118号（八）"))
+                                                retention=retention, basis="国办发〔2018〕118号（八）",
+                                                procedure_acts=acts))
 
 
 INSPECTIONS = {
