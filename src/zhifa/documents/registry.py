@@ -135,9 +135,27 @@ class DocContext:
     def party_name(self) -> str:
         return "、".join(p.name for p in self.parties())
 
-    def officers(self) -> list:
+    def officers(self, data: dict | None = None) -> list:
+        """The officers of a step (its `officers` input), else the case team without the recused."""
         links = self.case.case_officers.filter(recused=False).select_related("officer").order_by("-role", "pk")
-        return [link.officer for link in links]
+        team = [link.officer for link in links]
+        chosen = (data or {}).get("officers") or []
+        if chosen:
+            by_id = {o.pk: o for o in team}
+            picked = [by_id[int(i)] for i in chosen if str(i).isdigit() and int(i) in by_id]
+            if picked:
+                return picked
+        return team
+
+    def officer_name(self, officer_id) -> str:
+        from zhifa.org.models import Officer
+
+        if officer_id in (None, ""):
+            return ""
+        if not str(officer_id).isdigit():
+            return str(officer_id)
+        officer = Officer.objects.filter(pk=int(officer_id)).first()
+        return officer.name if officer else ""
 
     def officer_line(self, officers=None) -> str:
         out = []
@@ -222,6 +240,28 @@ def _require(values: dict[str, object], *, rule: str, doc: str) -> None:
                           rule=rule, fields=missing)
 
 
+def statement_review(ctx: DocContext, decision: dict) -> str:
+    """What the party said and what became of it (PEN-19; SAMR S7 Art. 62: adopted or not, and why)."""
+    parts = []
+    hearing = ctx.step("hold_hearing")
+    statement = ctx.step("receive_statement")
+    if ctx.step("waive_rights"):
+        parts.append("当事人书面放弃陈述、申辩权利。")
+    if hearing:
+        parts.append("当事人无正当理由拒不到场，视为放弃听证权利。" if hearing.get("party_absent")
+                     else f"本机关于{cn_date(hearing.get('on_date'))}依当事人申请举行了听证。")
+    if statement:
+        parts.append(f"当事人提出陈述、申辩意见：{statement.get('statement', '')}")
+        parts.append(f"经复核，{statement.get('review_note', '')}" +
+                     ("当事人的意见成立，予以采纳。" if statement.get("adopted") else ""))
+    adopted = decision.get("statement_adopted")
+    if isinstance(adopted, str) and adopted.strip():
+        parts.append(adopted.strip())
+    if not parts:
+        parts.append("当事人在法定期限内未提出陈述、申辩意见。")
+    return "\n".join(parts)
+
+
 def remedies_text(ctx: DocContext, data: dict) -> str:
     """REV-11: the 复议 and 诉讼 route and time limits. The procedure's own wording wins; otherwise
     the general route (复议 to the people's government at the agency's level, 行政复议法 2023
@@ -251,6 +291,7 @@ def filing_approval(ctx: DocContext) -> dict:
     data = ctx.own("file")
     return {
         "fields": [
+            f("案件编号", case.number),
             f("案由", case.title),
             f("案件来源", case.get_source_display() + (f"（{case.source_detail}）" if case.source_detail else "")),
             f("执法事项", ctx.matter_name()),
@@ -274,9 +315,19 @@ def _record_header(ctx: DocContext, data: dict, *, place_key=("place", "location
     return [
         f("时间", pick(data, "started_at", "time", "held_at", "at", default=cn_date(data.get("on_date")))),
         f("地点", pick(data, *place_key, default=ctx.case.place)),
-        f("执法人员", ctx.officer_line()),
+        f("执法人员", ctx.officer_line(ctx.officers(data))),
         f("记录人", pick(data, "recorder", "recorded_by")),
     ]
+
+
+def signed_note(data: dict, who: str = "当事人") -> str:
+    """A refusal to sign is noted on the record (PEN-24, PEN-31)."""
+    note = pick(data, "refusal_note", "refusal")
+    if note:
+        return f"{who}拒绝签名：{note}"
+    if data.get("party_signed") or data.get("signed"):
+        return f"{who}已核对并签名确认。"
+    return ""
 
 
 @register("inspection_record", "现场检查（勘验）笔录", "检录", steps=("record_inspection",))
@@ -289,13 +340,13 @@ def inspection_record(ctx: DocContext) -> dict:
             f("在场人员", pick(data, "present", "attendees", "witnesses")),
         ],
         "sections": [
-            section("告知事项", "执法人员已向当事人出示执法证件，表明身份，告知检查（勘验）事由，并告知当事人依法享有"
-                            "陈述、申辩和申请回避的权利（规则 PEN-16、PEN-17）。"),
+            section("告知事项", ("执法人员已向当事人主动出示执法证件，" if data.get("certificates_shown", True) else "")
+                    + "表明身份，告知检查（勘验）事由，并告知当事人依法享有陈述、申辩和申请回避的权利（规则 PEN-16、PEN-17、PEN-27）。"),
             section("检查（勘验）情况", pick(data, "findings", "content", "record", "text", "summary",
                                          default=ctx.case.facts)),
         ],
         "signatures": ["当事人（签名）：", "执法人员（签名）：", "见证人（签名）："],
-        "footer": "当事人拒绝签名的，执法人员在笔录中注明。" + (f"拒签情况：{data['refusal']}" if pick(data, "refusal") else ""),
+        "footer": signed_note(data) or "当事人拒绝签名的，执法人员在笔录中注明。",
     }
 
 
@@ -340,8 +391,8 @@ def _proposal(ctx: DocContext) -> dict:
     return ctx.step("propose")
 
 
-@register("penalty_notice", "行政处罚事先告知书", "罚告", steps=("serve_notice",))
-def penalty_notice(ctx: DocContext) -> dict:
+@register("pre_decision_notice", "行政处罚事先告知书", "罚告", steps=("serve_notice",))
+def pre_decision_notice(ctx: DocContext) -> dict:
     """PEN-18: facts, reasons, basis, intended penalty, the rights to statement and defence, and the
     right to a hearing where PEN-30 applies (request within 5 working days, PEN-31)."""
     proposal = {**_proposal(ctx), **ctx.extra}
@@ -349,16 +400,18 @@ def penalty_notice(ctx: DocContext) -> dict:
     bases = ctx.legal_bases()
     intended = penalty_text(proposal)
     _require({"违法事实": facts, "法律依据": bases, "拟作出的行政处罚": intended}, rule="PEN-18", doc="行政处罚事先告知书")
-    hearing = bool(proposal.get("hearing_right"))
+    hearing = bool(proposal.get("hearing_right")) or bool(ctx.step("serve_notice").get("hearing_right_told"))
     rights = ("根据《中华人民共和国行政处罚法》第四十四条、第四十五条的规定，你（单位）有权进行陈述和申辩。"
               "如需陈述、申辩，请在收到本告知书之日起五个工作日内向本机关提出；逾期未提出的，视为放弃上述权利。"
               "本机关不因你（单位）陈述、申辩而给予更重的处罚（规则 PEN-19）。")
     sections = [
         section("", f"经调查，本机关认定你（单位）存在以下违法事实："),
         section("一、违法事实", facts, pick(proposal, "evidence")),
-        section("二、理由及依据", pick(proposal, "reasons_basis"), "依据：" + "；".join(bases) + "。"),
+        section("二、理由及依据", pick(proposal, "reasons_evidence"), pick(proposal, "reasons_basis"),
+                "依据：" + "；".join(bases) + "。"),
         section("三、拟作出的行政处罚", f"本机关拟对你（单位）作出如下行政处罚：{intended}。",
-                pick(proposal, "reasons_discretion")),
+                pick(proposal, "reasons_discretion"),
+                f"同时责令你（单位）：{proposal['correction_order']}。" if pick(proposal, "correction_order") else ""),
         section("四、陈述、申辩的权利", rights),
     ]
     if hearing:
@@ -377,17 +430,21 @@ def penalty_notice(ctx: DocContext) -> dict:
 @register("hearing_notice", "听证通知书", "听通", steps=("schedule_hearing",))
 def hearing_notice(ctx: DocContext) -> dict:
     data = ctx.own("schedule_hearing")
-    when = pick(data, "hearing_at", "held_at", "time", "hearing_on", "date")
+    when = pick(data, "hearing_date", "hearing_at", "time")
     place = pick(data, "place", "hearing_place", "location")
     _require({"听证时间": when, "听证地点": place}, rule="PEN-31", doc="听证通知书")
     public = data.get("public", True)
+    if not public and pick(data, "non_public_reason"):
+        public_reason = f"（{data['non_public_reason']}）"
+    else:
+        public_reason = ""
     return {
         "addressee": ctx.party_name(),
         "sections": [
             section("", f"根据你（单位）的听证申请，本机关决定就{ctx.case.title}一案举行听证。现将有关事项通知如下："),
             section("", f"听证时间：{cn_date(when) if isinstance(when, str) and len(when) == 10 else when}；"
-                        f"听证地点：{place}；听证方式：{'公开举行' if public else '不公开举行'}。",
-                    f"听证主持人：{pick(data, 'presiding', 'presiding_officer', 'host')}。"
+                        f"听证地点：{place}；听证方式：{'公开举行' if public else '不公开举行' + public_reason}。",
+                    f"听证主持人：{ctx.officer_name(pick(data, 'presider', 'presiding'))}。"
                     "主持人不是本案调查人员；你（单位）认为主持人与本案有直接利害关系的，有权申请回避（规则 PEN-31）。",
                     "你（单位）可以亲自参加听证，也可以委托一至二人代理。无正当理由拒不出席听证或者未经许可中途退出听证的，"
                     "视为放弃听证权利。当事人不承担组织听证的费用。"),
@@ -404,8 +461,7 @@ def hearing_record(ctx: DocContext) -> dict:
             f("案由", ctx.case.title),
             f("听证时间", pick(data, "held_at", "time", default=cn_date(data.get("on_date")))),
             f("听证地点", pick(data, "place", "location", default=pick(ctx.step("schedule_hearing"), "place"))),
-            f("听证主持人", pick(data, "presiding", "presiding_officer",
-                                default=pick(ctx.step("schedule_hearing"), "presiding", "presiding_officer"))),
+            f("听证主持人", ctx.officer_name(pick(data, "presider", default=pick(ctx.step("schedule_hearing"), "presider")))),
             f("记录人", pick(data, "recorder")),
             f("案件调查人员", ctx.officer_line()),
             *party_fields(ctx),
@@ -413,7 +469,8 @@ def hearing_record(ctx: DocContext) -> dict:
         ],
         "sections": [section("听证记录", pick(data, "transcript", "record", "content", "text"))],
         "signatures": ["当事人或其代理人（签名）：", "听证主持人（签名）：", "记录人（签名）："],
-        "footer": pick(data, "refusal", "refusal_note", default="笔录经当事人核对无误后签名或者盖章；拒绝签名的，由主持人在笔录中注明。"),
+        "footer": ("当事人无正当理由拒不到场，视为放弃听证权利。" if data.get("party_absent") else
+                   signed_note(data, "当事人或其代理人") or "笔录经当事人核对无误后签名或者盖章；拒绝签名的，由主持人在笔录中注明。"),
     }
 
 
@@ -481,15 +538,7 @@ def penalty_decision(ctx: DocContext) -> dict:
     reasons_discretion = [pick(decision, "reasons_discretion"), bench_text]
     if deviation:
         reasons_discretion.append(f"偏离裁量基准的理由：{deviation}")
-    statement = decision.get("statement_adopted")
-    if statement is None or statement == "":
-        statement_text = pick(decision, "statement_review", "review_note",
-                              default="当事人在法定期限内未提出陈述、申辩。")
-    else:
-        adopted = {True: "予以采纳", False: "不予采纳", "yes": "予以采纳", "no": "不予采纳", "partly": "部分采纳",
-                   "partial": "部分采纳"}.get(statement, str(statement))
-        statement_text = f"对当事人的陈述、申辩意见，本机关经复核{adopted}。" + str(
-            pick(decision, "statement_review", "review_note", "statement_reason"))
+    statement_text = statement_review(ctx, decision)
     sections = [
         {"heading": "", "paragraphs": party_paragraphs(ctx), "plain": True},
         section("一、违法事实", facts),
@@ -501,24 +550,25 @@ def penalty_decision(ctx: DocContext) -> dict:
                 "适用依据的理由：" + str(pick(decision, "reasons_basis",
                                             default="上述条款对当事人的违法行为规定了相应的法律责任，适用于本案。"))),
         section("五、裁量权行使理由", *reasons_discretion),
-        section("六、处罚决定", f"依据上述规定，本机关决定对当事人作出如下行政处罚：{penalty}。"),
+        section("六、处罚决定", f"依据上述规定，本机关决定对当事人作出如下行政处罚：{penalty}。",
+                f"同时责令当事人：{decision['correction_order']}。" if pick(decision, "correction_order") else ""),
         section("七、履行方式和期限", performance, surcharge_clause() if fine else ""),
         section("八、救济途径和期限", remedies),
     ]
     return {"sections": sections, "seal": True,
             "date": cn_date(decision.get("on_date") or ctx.on_date),
-            "number": pick(decision, "decision_number", "number")}
+            "number": pick(ctx.case.data, "penalty_decision_number") or pick(ctx.extra, "number")}
 
 
-@register("onspot_decision", "当场行政处罚决定书", "on_spot", steps=("decide_on_spot", "register"))
-def onspot_decision(ctx: DocContext) -> dict:
+@register("on_spot_decision", "当场行政处罚决定书", "on_spot", steps=("decide_on_spot", "register"))
+def on_spot_decision(ctx: DocContext) -> dict:
     """PEN-24: violation, penalty type and basis, fine, time, place, remedies and the agency; signed
     by the officers; a refusal to sign is noted. Numbered from a controlled range."""
     data = ctx.own("decide_on_spot", "decide", "register")
     parties = ctx.parties()
     violation = pick(data, "violation", "facts", default=ctx.case.facts)
     penalty = penalty_text(data) or ("警告" if data.get("warning") else "")
-    bases = ctx.legal_bases() or paragraphs(pick(data, "basis", "legal_basis"))
+    bases = paragraphs(pick(data, "basis", "legal_basis")) or ctx.legal_bases()
     when = pick(data, "at", "time", "occurred_at", default=cn_date(data.get("on_date") or ctx.on_date))
     place = pick(data, "place", default=ctx.case.place)
     remedies = remedies_text(ctx, data)
@@ -538,19 +588,21 @@ def onspot_decision(ctx: DocContext) -> dict:
             f("处罚依据", bases),
             f("处罚种类和数额", penalty),
             f("履行方式和期限", payment or "当场执行"),
-            f("执法人员", ctx.officer_line()),
+            f("执法人员", ctx.officer_line(ctx.officers(data))),
         ],
         "sections": [
             section("", remedies, surcharge_clause() if fine and not collected else ""),
             section("", "本决定书当场交付当事人，并于二个工作日内报所属行政机关备案（规则 PEN-24）。"),
         ],
-        "signatures": ["执法人员（签名）：", "当事人（签名）：" + (f"　拒绝签名：{data['refusal']}" if pick(data, "refusal") else "")],
+        "signatures": ["执法人员（签名）：", "当事人（签名）：" + (f"　拒绝签收：{data['refusal_note']}"
+                                                               if pick(data, "refusal_note") else "")],
         "seal": True,
-        "number": pick(data, "decision_number", "number"),
+        "number": pick(ctx.case.data, "on_spot_number") or pick(ctx.extra, "number"),
     }
 
 
-SERVED_TEMPLATES = {"serve_decision": "penalty_decision", "serve_notice": "penalty_notice"}
+SERVED_TEMPLATES = {"serve_decision": "penalty_decision", "serve_notice": "pre_decision_notice",
+                    "remind": "payment_reminder"}
 
 
 @register("service_receipt", "送达回证", "送证", steps=("serve_decision", "serve_notice"))
@@ -583,40 +635,43 @@ def service_receipt(ctx: DocContext) -> dict:
     }
 
 
-def surcharge_amount(fine: Decimal, days_late: int) -> Decimal:
-    """PEN-38: min(3 % × fine × days late, fine)."""
-    if days_late <= 0:
-        return Decimal("0.00")
-    return min((fine * Decimal("0.03") * days_late).quantize(Decimal("0.01")), fine)
+def _fine(ctx: DocContext) -> Decimal | None:
+    decision = ctx.step("propose") or ctx.step("decide_on_spot")
+    if "fine" not in (decision.get("penalty_types") or []):
+        return None
+    return to_decimal(decision.get("fine_amount"))
+
+
+def _paid(ctx: DocContext) -> Decimal:
+    return sum((to_decimal(p.get("amount")) or Decimal("0") for p in (ctx.case.data or {}).get("payments", [])),
+               Decimal("0"))
 
 
 @register("payment_reminder", "催告书", "催告", steps=("remind",))
 def payment_reminder(ctx: DocContext) -> dict:
-    """行政强制法 Art. 35 (COE-20 / PEN-38): the obligation, the deadline, the amount due including
-    the surcharge so far, and the right to statement and defence."""
-    decision = {**_proposal(ctx), **ctx.step("decide")}
+    """行政强制法 Arts. 35, 45 (COE-20 / PEN-38): the obligation, the deadline, the amount still owed
+    with the surcharge so far, the 10-day period to perform, and the right to statement and defence."""
+    from zhifa.core.deadlines import late_surcharge
+
     data = ctx.own("remind")
-    fine = to_decimal(pick(data, "fine_amount", default=decision.get("fine_amount")))
-    _require({"罚款数额": fine}, rule="PEN-38", doc="催告书")
-    paid = to_decimal(pick(data, "paid", default="0")) or Decimal("0")
-    pay_due = pick(data, "pay_due")
-    deadline = ctx.case.deadlines.filter(key__in=["PEN-37", "pay_due"]).order_by("-id").first() \
-        if hasattr(ctx.case, "deadlines") else None
-    if not pay_due and deadline is not None:
-        pay_due = deadline.due_on.isoformat()
-    days_late = 0
-    if pay_due:
-        days_late = (ctx.on_date - dt.date.fromisoformat(str(pay_due)[:10])).days
-    surcharge = surcharge_amount(fine - paid, days_late)
+    fine = to_decimal(pick(data, "fine_amount")) or _fine(ctx)
+    pay_due = pick(data, "pay_due", default=(ctx.case.data or {}).get("pay_due"))
+    _require({"罚款数额": fine, "缴纳期限": pay_due}, rule="PEN-38", doc="催告书")
+    paid = _paid(ctx)
+    surcharge = late_surcharge(fine=fine, due=dt.date.fromisoformat(str(pay_due)[:10]), paid_on=ctx.on_date)
+    owed = max(fine - paid, Decimal("0"))
     decision_doc = ctx.case.documents.filter(template="penalty_decision").order_by("-id").first()
     ref = f"（{decision_doc.number}）" if decision_doc else ""
+    decided_on = ctx.case.decided_on or ctx.step("decide").get("on_date")
     return {
         "addressee": ctx.party_name(),
         "sections": [
-            section("", f"本机关于{cn_date(decision.get('on_date'))}对你（单位）作出行政处罚决定{ref}，"
-                        f"决定罚款{money(fine)}，缴纳期限至{cn_date(pay_due)}届满。你（单位）至今未履行（或未全部履行）。"),
-            section("", f"截至{cn_date(ctx.on_date)}，尚欠罚款{money(fine - paid)}，已逾期{max(days_late, 0)}日，"
-                        f"依法加处罚款{money(surcharge)}（每日按罚款数额的百分之三计算，不超出罚款数额，规则 PEN-38）。"),
+            section("", f"本机关于{cn_date(decided_on)}对你（单位）作出行政处罚决定{ref}，决定罚款{money(fine)}，"
+                        f"缴纳期限至{cn_date(pay_due)}届满。你（单位）至今未履行（或者未全部履行）。"),
+            section("", f"截至{cn_date(ctx.on_date)}，已缴纳{money(paid) or '人民币零元'}，尚欠罚款{money(owed)}；"
+                        f"已逾期{surcharge.days_late}日，依法加处罚款{money(surcharge.amount)}"
+                        f"{'（已达罚款数额上限）' if surcharge.capped else ''}"
+                        "（每日按罚款数额的百分之三计算，加处罚款的数额不超出罚款的数额，规则 PEN-38）。"),
             section("", "根据《中华人民共和国行政强制法》第三十五条、第四十五条的规定，现催告你（单位）自收到本催告书之日起"
                         "十日内履行上述义务。你（单位）有权进行陈述和申辩。逾期仍不履行且无正当理由的，"
                         "本机关将依法申请人民法院强制执行。"),
@@ -630,8 +685,15 @@ def closing_report(ctx: DocContext) -> dict:
     case = ctx.case
     decision = {**_proposal(ctx), **ctx.step("decide")}
     data = ctx.own("close")
-    decision_doc = case.documents.filter(template__in=["penalty_decision", "onspot_decision"]).order_by("-id").first()
-    paid = pick(ctx.step("record_payment"), "amount", "paid_amount")
+    decision = decision or ctx.step("decide_on_spot")
+    decision_doc = case.documents.filter(template__in=["penalty_decision", "on_spot_decision"]).order_by("-id").first()
+    paid = _paid(ctx)
+    surcharge = to_decimal((case.data or {}).get("surcharge"))
+    execution = f"已缴纳{money(paid)}" if paid else ""
+    if execution and surcharge:
+        execution += f"（含加处罚款{money(surcharge)}）"
+    if (case.data or {}).get("court_result"):
+        execution += f"；人民法院强制执行结果：{case.data['court_result']}"
     return {
         "fields": [
             f("案由", case.title),
@@ -641,8 +703,8 @@ def closing_report(ctx: DocContext) -> dict:
             f("违法事实", case.facts),
             f("处罚决定", (f"{decision_doc.number}：" if decision_doc else "") + penalty_text(decision)),
             f("决定日期", cn_date(case.decided_on or decision.get("on_date"))),
-            f("执行情况", pick(data, "execution", "summary", default=(f"已缴纳{money(paid)}" if paid else ""))),
-            f("结案理由", pick(data, "reason", "closing_reason", default="处罚决定已执行完毕。")),
+            f("执行情况", execution or pick(data, "execution", default="无需缴纳罚款")),
+            f("结案报告", pick(data, "summary", "reason", default="处罚决定已执行完毕。")),
             f("承办人员", ctx.officer_line()),
             f("结案日期", cn_date(case.closed_on or data.get("on_date") or ctx.on_date)),
             f("审批意见", pick(data, "approval_opinion", default="同意结案。")),

@@ -46,8 +46,13 @@ PROPOSE = {
     "deviation_reason": "当事人积极配合调查，主动停止经营，依法从轻。",
     "on_date": (TODAY - dt.timedelta(days=20)).isoformat(), "entry": 3,
 }
-DECIDE = {"statement_adopted": "partly", "statement_review": "当事人提出的经营时间较短的意见与进货单据不符，不予采纳；"
-                                                            "主动停止经营的意见属实，予以采纳。",
+STATEMENT = {"statement": "经营时间较短，且已主动停止经营。", "review_note": "经营时间较短的意见与进货单据不符，不予采纳；"
+             "主动停止经营的意见属实，予以采纳。", "adopted": False, "on_date": (TODAY - dt.timedelta(days=5)).isoformat(),
+             "entry": 5}
+DECIDE = {"performance": "自收到本决定书之日起十五日内缴纳罚款。",
+          "remedies": "如不服本决定，可以在收到本决定书之日起六十日内向江川市人民政府申请行政复议，"
+                      "也可以在六个月内依法向江川市清河区人民法院提起行政诉讼。",
+          "statement_adopted": "对当事人的陈述、申辩意见部分采纳。", "head_signed": True,
           "on_date": (TODAY - dt.timedelta(days=2)).isoformat(), "entry": 6}
 
 
@@ -98,6 +103,7 @@ def case(world, actor):
 @pytest.fixture
 def decided_case(case):
     """The case with the proposal and the decision recorded as the penalty procedure records them."""
-    Case.objects.filter(pk=case.pk).update(data={**case.data, "propose": PROPOSE, "decide": DECIDE})
+    Case.objects.filter(pk=case.pk).update(data={**case.data, "propose": PROPOSE, "receive_statement": STATEMENT,
+                                                 "decide": DECIDE})
     case.refresh_from_db()
     return case

@@ -41,7 +41,7 @@ def test_penalty_decision_pdf_and_docx(decided_case, actor, django_capture_on_co
 
 
 def test_ledger_entry_covers_row_and_both_files(decided_case, actor, django_capture_on_commit_callbacks):
-    doc = generate(decided_case, "penalty_notice", actor, django_capture_on_commit_callbacks).document
+    doc = generate(decided_case, "pre_decision_notice", actor, django_capture_on_commit_callbacks).document
     entry = Entry.objects.filter(kind="document_generated").get()
     assert entry.payload["document"] == doc.pk and entry.payload["number"] == doc.number
     files = {c["file"]: c for c in entry.covers if "file" in c}
@@ -58,7 +58,7 @@ def test_ledger_entry_covers_row_and_both_files(decided_case, actor, django_capt
 
 
 def test_notice_states_hearing_right_only_when_pen30_applies(decided_case, actor, django_capture_on_commit_callbacks):
-    with_hearing = generate(decided_case, "penalty_notice", actor, django_capture_on_commit_callbacks).document
+    with_hearing = generate(decided_case, "pre_decision_notice", actor, django_capture_on_commit_callbacks).document
     text = squash(pdf_text(with_hearing))
     for expected in ["行政处罚事先告知书", "陈述、申辩的权利", "要求听证的权利", "五个工作日内", "人民币伍万贰仟元整"]:
         assert expected in text, expected
@@ -66,7 +66,7 @@ def test_notice_states_hearing_right_only_when_pen30_applies(decided_case, actor
     data["propose"] = {**data["propose"], "hearing_right": [], "fine_amount": "3000.00"}
     type(decided_case).objects.filter(pk=decided_case.pk).update(data=data)
     decided_case.refresh_from_db()
-    without = generate(decided_case, "penalty_notice", actor, django_capture_on_commit_callbacks).document
+    without = generate(decided_case, "pre_decision_notice", actor, django_capture_on_commit_callbacks).document
     text = squash(pdf_text(without))
     assert "陈述、申辩的权利" in text and "要求听证的权利" not in text
     assert without.number != with_hearing.number  # two notices, two numbers

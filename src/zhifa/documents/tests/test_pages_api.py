@@ -62,7 +62,7 @@ def test_other_agencies_and_the_public_cannot_see(client, issued, other_agency):
 def test_page_generates_and_corrects(client, decided_case, world, django_capture_on_commit_callbacks):
     staff(client, "officer", world["agency"])
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(f"/documents/cases/{decided_case.pk}/generate/", {"template": "penalty_notice"})
+        r = client.post(f"/documents/cases/{decided_case.pk}/generate/", {"template": "pre_decision_notice"})
     assert r.status_code == 302
     doc = Document.objects.get(case=decided_case)
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,9 +78,9 @@ def test_a_supervisor_reads_but_does_not_issue(client, issued, world):
     user.groups.add(Group.objects.get_or_create(name="监督人员")[0])
     assert client.get(f"/documents/cases/{issued.case_id}/").status_code == 200
     assert client.get(f"/documents/{issued.pk}.pdf").status_code == 200
-    r = client.post(f"/documents/cases/{issued.case_id}/generate/", {"template": "penalty_notice"}, follow=True)
+    r = client.post(f"/documents/cases/{issued.case_id}/generate/", {"template": "pre_decision_notice"}, follow=True)
     assert "只有本案执法主体的工作人员" in r.content.decode()
-    assert DocumentRequest.objects.filter(template="penalty_notice").count() == 0
+    assert DocumentRequest.objects.filter(template="pre_decision_notice").count() == 0
 
 
 def test_api_lists_metadata_and_files(client, issued, actor):
@@ -100,7 +100,7 @@ def test_api_request_and_supersede_with_a_token(client, issued, world, actor, dj
                                             actor=actor)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(f"/api/v1/documents/cases/{issued.case_id}/requests", {"template": "penalty_notice"},
+        r = client.post(f"/api/v1/documents/cases/{issued.case_id}/requests", {"template": "pre_decision_notice"},
                         content_type="application/json", **auth)
     assert r.status_code == 202, r.content
     req = client.get(f"/api/v1/documents/requests/{r.json()['id']}", **auth).json()

@@ -45,7 +45,7 @@ def test_correction_supersedes_and_the_old_stays(decided_case, actor, django_cap
 
 
 def test_correction_needs_a_reason(decided_case, actor, django_capture_on_commit_callbacks):
-    doc = generate(decided_case, "penalty_notice", actor, django_capture_on_commit_callbacks).document
+    doc = generate(decided_case, "pre_decision_notice", actor, django_capture_on_commit_callbacks).document
     with pytest.raises(DomainError) as exc:
         document_supersede(document=doc, actor=actor, reason="  ")
     assert exc.value.fields == {"reason": "必须填写"}
@@ -53,7 +53,7 @@ def test_correction_needs_a_reason(decided_case, actor, django_capture_on_commit
 
 
 def test_document_rows_cannot_be_changed(decided_case, actor, django_capture_on_commit_callbacks):
-    doc = generate(decided_case, "penalty_notice", actor, django_capture_on_commit_callbacks).document
+    doc = generate(decided_case, "pre_decision_notice", actor, django_capture_on_commit_callbacks).document
     doc.number = "篡改"
     with pytest.raises(AppendOnlyError):
         doc.save()
@@ -66,7 +66,7 @@ def test_document_rows_cannot_be_changed(decided_case, actor, django_capture_on_
 def test_snapshot_part_lists_current_documents(decided_case, actor, django_capture_on_commit_callbacks):
     before = case_snapshot_digest(decided_case)
     assert case_snapshot(decided_case)["documents"] == []
-    doc = generate(decided_case, "penalty_notice", actor, django_capture_on_commit_callbacks).document
+    doc = generate(decided_case, "pre_decision_notice", actor, django_capture_on_commit_callbacks).document
     assert case_snapshot(decided_case)["documents"] == [
-        {"template": "penalty_notice", "number": doc.number, "version": 1, "sha256": doc.pdf_sha256}]
+        {"template": "pre_decision_notice", "number": doc.number, "version": 1, "sha256": doc.pdf_sha256}]
     assert case_snapshot_digest(decided_case) != before
