@@ -178,6 +178,8 @@ if ZHIFA_STORAGE == "s3":
 # The hash of the whole deployment, fixed at install: sha256 (default) or sm3 (国密).
 ZHIFA_HASH = env("ZHIFA_HASH", default="sha256")
 # The Ed25519 key that signs tree heads lives outside the database.
+# Enforcement documents (documents app): the PDF/A level WeasyPrint writes.
+ZHIFA_DOCUMENT_PDF_VARIANT = env("ZHIFA_DOCUMENT_PDF_VARIANT", default="pdf/a-3b")
 ZHIFA_LEDGER_KEY = Path(env("ZHIFA_LEDGER_KEY", default=str(VAR_DIR / "keys" / "ledger_ed25519.pem")))
 
 # --- background work ------------------------------------------------------------------------

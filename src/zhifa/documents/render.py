@@ -30,7 +30,10 @@ DOCX_EAST_ASIA_FONT = "宋体"
 
 def pdf_variant() -> str:
     """PDF/A-3b by default (the DOCX could later be attached); PDF/A-2b selectable."""
-    return getattr(settings, "ZHIFA_DOCUMENT_PDF_VARIANT", "pdf/a-3b")
+    variant = getattr(settings, "ZHIFA_DOCUMENT_PDF_VARIANT", "pdf/a-3b")
+    if variant not in ("pdf/a-3b", "pdf/a-2b"):
+        raise ValueError(f"ZHIFA_DOCUMENT_PDF_VARIANT must be pdf/a-3b or pdf/a-2b, not {variant!r}")
+    return variant
 
 
 def render_pdf(content: dict, *, html_template: str = "documents/pdf/base.html") -> bytes:
