@@ -240,6 +240,20 @@ def _require(values: dict[str, object], *, rule: str, doc: str) -> None:
                           rule=rule, fields=missing)
 
 
+def benchmark_text(benchmark) -> str:
+    """How the discretion benchmark was applied (国办发〔2022〕27号 (十二), REV-09/REV-10)."""
+    if not isinstance(benchmark, dict) or not benchmark.get("tier"):
+        return ""
+    label = pick(benchmark, "tier_label", "tier")
+    ref = ""
+    if benchmark.get("matter_code"):
+        ref = f"（事项编码{benchmark['matter_code']}，第{benchmark.get('matter_version') or 1}版）"
+    rng = benchmark.get("range") or {}
+    rng_text = f"，该档次罚款幅度为{rng['text']}" if isinstance(rng, dict) and rng.get("text") else ""
+    reasons = "；".join(str(r) for r in benchmark.get("reasons") or [])
+    return f"本案适用行政处罚裁量基准{ref}“{label}”档次{rng_text}。" + (f"适用理由：{reasons}。" if reasons else "")
+
+
 def statement_review(ctx: DocContext, decision: dict) -> str:
     """What the party said and what became of it (PEN-19; SAMR S7 Art. 62: adopted or not, and why)."""
     parts = []
@@ -526,14 +540,7 @@ def penalty_decision(ctx: DocContext) -> dict:
             f"限你（单位）自收到本决定书之日起十五日内，将罚款缴至指定银行或者通过电子支付系统缴纳（规则 PEN-37）。"))
     else:
         performance = pick(decision, "performance", default="本决定自送达之日起生效，请你（单位）依法履行。")
-    benchmark = decision.get("benchmark") or {}
-    bench_text = ""
-    if isinstance(benchmark, dict) and benchmark:
-        tier = pick(benchmark, "tier_label", "tier")
-        rng = ""
-        if pick(benchmark, "fine_min") and pick(benchmark, "fine_max"):
-            rng = f"，对应罚款幅度为{benchmark['fine_min']}元至{benchmark['fine_max']}元"
-        bench_text = f"本案适用行政处罚裁量基准“{tier}”档次{rng}。" if tier else ""
+    bench_text = benchmark_text(decision.get("benchmark"))
     deviation = pick(decision, "deviation_reason")
     reasons_discretion = [pick(decision, "reasons_discretion"), bench_text]
     if deviation:

@@ -42,7 +42,9 @@ PROPOSE = {
     "reasons_evidence": "现场检查笔录与询问笔录、进货单据相互印证，来源合法，予以采信。",
     "reasons_basis": "当事人未取得食品经营许可从事食品经营活动，符合该条规定的情形。",
     "reasons_discretion": "当事人货值金额较小，但经营时间较长，适用一般档次。",
-    "benchmark": {"tier": "general", "tier_label": "一般", "fine_min": "65000", "fine_max": "85000"},
+    "benchmark": {"tier": "general", "tier_label": "一般", "range": {"min": "65000", "max": "85000",
+                                                                  "text": "65000元至85000元"},
+                  "reasons": ["无从轻、从重情节"], "matter_code": "SJ-CF-001", "matter_version": 1},
     "deviation_reason": "当事人积极配合调查，主动停止经营，依法从轻。",
     "on_date": (TODAY - dt.timedelta(days=20)).isoformat(), "entry": 3,
 }
