@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from zhifa.org.models import Agency
+from zhifa.org.demo import BODIES
+from zhifa.org.models import Agency, EnforcementCategory
 
 from . import services
 from .demo_data import BASES, FLOW, MATTERS
@@ -136,6 +137,9 @@ INSPECTIONS = {
 }
 
 
+BODY_CATEGORY = {body[1]: body[2][0] for body in BODIES}
+
+
 def load(*, stdout) -> None:
     agencies = {a.name: a for a in Agency.objects.filter(name__in=list(MATTERS))}
     if not agencies:
@@ -148,6 +152,7 @@ def load(*, stdout) -> None:
             stdout.write(f"  未找到“{name}”，跳过。")
             continue
         office, address, phone = GUIDE[name]
+        category = EnforcementCategory.objects.filter(code=BODY_CATEGORY.get(name, "")).first()
         for (code, kind, title, keys, violation, ptypes, fmin, fmax, mmin, mmax, mof, limit, materials) in rows:
             fields = dict(name=title, kind=kind, violation=violation, penalty_types=ptypes, fine_min=fmin, fine_max=fmax,
                           multiple_min=mmin, multiple_max=mmax, multiple_of=mof, time_limit=limit,
@@ -156,6 +161,8 @@ def load(*, stdout) -> None:
             if kind == "licensing":
                 fields.update(office=office, hours=HOURS, address=address, phone=phone, fee="不收费",
                               steps="→".join(FLOW["licensing"]))
+            # The certificate category the matter's officers must hold (PEN-16): the body's main one.
+            fields["category"] = category
             tiers = []
             if kind == "penalty":
                 tiers = tiers_for(fmin, fmax, mmin, mmax)
