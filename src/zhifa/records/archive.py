@@ -33,6 +33,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,8 +114,8 @@ def case_documents(case: Case) -> list[ArchiveDocument]:
         docs.extend(provider(case))
     seen, out = set(), []
     for d in sorted(docs, key=lambda d: (d.order, d.title)):
-        if d.sha256 not in seen:
-            seen.add(d.sha256)
+        if (d.file, d.title, d.number) not in seen:
+            seen.add((d.file, d.title, d.number))
             out.append(d)
     return out
 
@@ -345,7 +346,7 @@ def archive_build(*, case: Case, actor) -> ArchivePackage:
         with transaction.atomic():
             pkg = ArchivePackage.objects.create(
                 case=case, file=ingested.stored.name, sha256=ingested.stored.sha256, sm3=ingested.stored.sm3,
-                size=ingested.stored.size, manifest={k: v for k, v in manifest.items() if k != "files"},
+                size=ingested.stored.size, manifest=json.loads(_json({k: v for k, v in manifest.items() if k != "files"})),
                 checks=checks, retention_years=retention,
                 retain_until=_add_years(today, retention) if retention else None,
                 custodian=custodian.user if custodian else None, built_by=actor if getattr(actor, "pk", None) else None)
@@ -403,13 +404,16 @@ def archive_check(package: ArchivePackage) -> dict:
     return res
 
 
-def _hash_member(zf: zipfile.ZipFile, name: str) -> dict:
+def _hash_member(zf: zipfile.ZipFile, name: str) -> dict | None:
     sha, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
-    with zf.open(name) as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            sha.update(chunk)
-            sm3.update(chunk)
-            size += len(chunk)
+    try:
+        with zf.open(name) as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                sha.update(chunk)
+                sm3.update(chunk)
+                size += len(chunk)
+    except (zipfile.BadZipFile, OSError, zlib.error):  # a damaged member: its content is not what was kept
+        return None
     return {"sha256": sha.hexdigest(), "sm3": sm3.hexdigest(), "size": size}
 
 
@@ -431,6 +435,16 @@ def archive_check_file(*, case: Case, name: str, sha256: str, sm3: str, ledger_p
             sm.update(chunk)
     _add(res, "authenticity", sha.hexdigest() == sha256 and sm.hexdigest() == sm3,
          "归档包的 SHA-256 与 SM3 与登记值一致。" if sha.hexdigest() == sha256 else "归档包的哈希与登记值不符：已被改动。")
+    try:
+        _check_members(res, case, name, ledger_pending)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, zlib.error) as exc:
+        _add(res, "integrity", False, f"归档包已损坏，无法完整读取：{exc}")
+        _add(res, "usability", False, "归档包无法正常打开。")
+    _add(res, "security", *_write_once(name))
+    return res
+
+
+def _check_members(res: dict, case: Case, name: str, ledger_pending: bool) -> None:
     with filestore_open(name) as f, zipfile.ZipFile(f) as zf:
         bad = zf.testzip()
         _add(res, "integrity", bad is None, "压缩包各成员 CRC 校验通过。" if bad is None else f"成员 {bad} 的 CRC 校验失败。")
@@ -438,7 +452,7 @@ def archive_check_file(*, case: Case, name: str, sha256: str, sm3: str, ledger_p
             manifest = json.loads(zf.read("manifest.json"))
         except (KeyError, ValueError):
             _add(res, "integrity", False, "缺少或无法读取 manifest.json。")
-            return res
+            return
         files = manifest.get("files", {})
         members = {i.filename for i in zf.infolist() if not i.is_dir()} - {"manifest.json"}
         missing, extra = set(files) - members, members - set(files)
@@ -494,8 +508,6 @@ def archive_check_file(*, case: Case, name: str, sha256: str, sm3: str, ledger_p
              "涉及国家秘密的证据未进入归档包。" if not secret else f"涉及国家秘密的证据 {secret} 被打包。")
         _add(res, "security", bool(manifest.get("custodian")),
              f"档案保管人：{manifest.get('custodian')}。" if manifest.get("custodian") else "未指定本机关档案保管人。")
-    _add(res, "security", *_write_once(name))
-    return res
 
 
 def _pdf_ok(zf: zipfile.ZipFile, name: str) -> bool:
