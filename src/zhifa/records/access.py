@@ -28,6 +28,10 @@ class Access:
     basis: str  # AccessLog.Basis
     grant: AccessDecision | None = None
 
+    @property
+    def label(self) -> str:
+        return AccessLog.Basis(self.basis).label
+
 
 def is_team_member(case, user) -> bool:
     officer_id = getattr(user, "officer_id", None)
