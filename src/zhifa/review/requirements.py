@@ -137,6 +137,17 @@ def discussion_required(case: Case) -> list[str]:
 
 # --- materials (L6) ---------------------------------------------------------------------------------
 
+OUTCOMES = {"penalty": "拟给予行政处罚", "no_penalty": "拟不予行政处罚", "refer": "拟移送司法机关"}
+
+
+def step_label(case: Case, action: str) -> str:
+    from zhifa.cases.engine import get_procedure
+
+    try:
+        return get_procedure(case.procedure).transition(action).label
+    except DomainError:
+        return action
+
 
 def materials_check(case: Case, *, investigation_report: str = "", snapshot: dict | None = None) -> list[dict]:
     """The materials a submission needs, and whether each is there: [{key, label, required,
@@ -148,9 +159,9 @@ def materials_check(case: Case, *, investigation_report: str = "", snapshot: dic
     items = []
 
     items.append({"key": "proposal", "label": "拟处理决定（案件审查意见）", "required": True,
-                  "present": bool(p), "detail": p.get("outcome", "") if p else "尚未提出拟处理意见"})
+                  "present": bool(p), "detail": OUTCOMES.get(p.get("outcome"), "已提出") if p else "尚未提出拟处理意见"})
 
-    evidence_steps = [s for s in EVIDENCE_STEPS if s in data]
+    evidence_steps = [step_label(case, s) for s in EVIDENCE_STEPS if s in data]
     evidence_part = parts.get("evidence")
     present = bool(evidence_part) or bool(evidence_steps)
     detail = (f"证据材料 {len(evidence_part)} 项" if evidence_part else

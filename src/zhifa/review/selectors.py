@@ -5,20 +5,22 @@ overdue reviews (REV-06)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from zhifa.cases.models import Case, StatusEntry
-from zhifa.cases.snapshot import case_snapshot_digest
+from zhifa.cases.snapshot import case_snapshot, case_snapshot_digest
 from zhifa.catalog.services import setting_value
 from zhifa.core import calendar as cal
+from zhifa.core.canonical import canonical_json
 from zhifa.org import roles
 from zhifa.org.models import Officer
 
 from .models import Coordination, CoordinationOutcome, Meeting, Review, ReviewAlert, ReviewOpinion, ReviewRound
-from .requirements import discussion_required, review_required, statutory
+from .requirements import discussion_required, review_required, statutory, step_label
 
 
 def _name(user) -> str:
@@ -48,33 +50,26 @@ class ReviewStanding:
 
 
 def _changed_parts(frozen: dict, case: Case) -> list[str]:
-    from zhifa.cases.snapshot import case_snapshot
-
-    now = case_snapshot(case)
-    from zhifa.core.canonical import canonical_json
-
+    """What differs between the frozen snapshot and the case now: step records, case fields,
+    registered parts (evidence, documents …), named for the message that voids a pass."""
+    now = json.loads(canonical_json(case_snapshot(case)))
     out = []
-    for key in sorted(set(frozen) | set(now)):
-        if key == "case":
-            a, b = frozen.get("case", {}), json_roundtrip(now.get("case", {}))
-            for k in sorted(set(a) | set(b)):
-                if k == "data":
-                    for step in sorted(set(a.get("data", {})) | set(b.get("data", {}))):
-                        if canonical_json(a.get("data", {}).get(step)) != canonical_json(b.get("data", {}).get(step)):
-                            out.append(f"环节记录“{step}”")
-                elif canonical_json(a.get(k)) != canonical_json(b.get(k)):
-                    out.append(f"案件信息“{k}”")
-        elif canonical_json(frozen.get(key)) != canonical_json(json_roundtrip(now.get(key))):
-            out.append(f"“{key}”部分")
+    for part in sorted(set(frozen) | set(now)):
+        a, b = frozen.get(part), now.get(part)
+        if canonical_json(a) == canonical_json(b):
+            continue
+        if part != "case":
+            out.append(f"“{part}”部分")
+            continue
+        a, b = a or {}, b or {}
+        for key in sorted(set(a) | set(b)):
+            if key == "data":
+                steps = set(a.get("data") or {}) | set(b.get("data") or {})
+                out += [f"环节记录“{step_label(case, step)}”" for step in sorted(steps)
+                        if canonical_json((a.get("data") or {}).get(step)) != canonical_json((b.get("data") or {}).get(step))]
+            elif canonical_json(a.get(key)) != canonical_json(b.get(key)):
+                out.append(f"案件信息“{key}”")
     return out
-
-
-def json_roundtrip(value):
-    import json
-
-    from zhifa.core.canonical import canonical_json
-
-    return json.loads(canonical_json(value))
 
 
 def review_standing(case: Case) -> ReviewStanding:

@@ -82,16 +82,21 @@ def snapshot_steps(case: Case, snapshot: dict) -> list[dict]:
         procedure = None
     out = []
     for action, values in ((snapshot.get("case") or {}).get("data") or {}).items():
-        labels, title = {}, action
+        labels, choices, title = {}, {}, action
         if procedure is not None:
             try:
                 t = procedure.transition(action)
                 title, labels = t.label, {f.name: f.label for f in t.inputs}
+                choices = {f.name: dict(f.choices) for f in t.inputs if f.choices}
             except DomainError:
                 pass
         labels.update({"on_date": "日期", "entry": "记录序号", "benchmark": "裁量基准", "review_reasons": "审核理由",
                        "hearing_right": "听证权利"})
-        fields = [(labels.get(k, k), _value(v)) for k, v in (values or {}).items()] if isinstance(values, dict) else []
+        fields = []
+        for k, v in (values.items() if isinstance(values, dict) else ()):
+            if k in choices:
+                v = [choices[k].get(x, x) for x in v] if isinstance(v, list) else choices[k].get(v, v)
+            fields.append((labels.get(k, k), _value(v)))
         out.append({"action": action, "label": title, "fields": fields})
     return out
 

@@ -84,7 +84,7 @@ def test_evidence_added_after_pass_voids_it(world):
     with pytest.raises(TransitionRefused) as exc:
         case_transition(case=case, action="decide", actor=world["u_head"], data={})
     assert exc.value.code == "legal_review_void"
-    assert "record_inspection" in exc.value.message
+    assert "现场检查笔录" in exc.value.message
 
 
 def test_changed_proposal_after_pass_voids_it(world):
