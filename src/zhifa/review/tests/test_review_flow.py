@@ -258,3 +258,36 @@ def test_automatic_checks_name_officers_and_procedure(world):
         services.review_opinion_sign(review=review, actor=world["u_wang"], conclusion="agree", checklist=AGREE,
                                      summary="同意")
     assert "自动核验" in exc.value.message
+
+
+def test_review_body_per_act_kind_and_agency_time_limit(world):
+    from zhifa.catalog.services import setting_set
+    from zhifa.org.services import department_create
+
+    second = department_create(agency=world["agency"], name="公职律师室", is_legal_review_body=True,
+                               actor=world["root"])
+    services.review_route_set(agency=world["agency"], case_kind="penalty", body=second, actor=world["root"])
+    with pytest.raises(DomainError):  # only a legal review body may be named (L2)
+        services.review_route_set(agency=world["agency"], case_kind="", body=world["unit"], actor=world["root"])
+    setting_set(key="legal_review_days", value=3, agency=world["agency"], actor=world["root"])
+    case = make_case(world)
+    rnd = services.review_submit(case=case, actor=world["u_zhang"], on_date=dt.date(2026, 11, 2))  # a Monday
+    assert rnd.review.body == second
+    assert rnd.due_on == dt.date(2026, 11, 5)  # three working days (REV-06, agency setting)
+    # 王芳 is in 法规科, not the body named for penalties.
+    with pytest.raises(DomainError) as exc:
+        services.review_assign(review=rnd.review, reviewer=world["wang"], actor=world["u_head"])
+    assert "公职律师室" in exc.value.message
+
+
+def test_supervisor_sees_overdue_reviews_of_the_region(world, django_user_model):
+    from zhifa.org import roles
+
+    case = make_case(world)
+    services.review_submit(case=case, actor=world["u_zhang"], on_date=dt.date.today() - dt.timedelta(days=40))
+    sup = django_user_model.objects.create_user("jiandu", password="x", supervised_region=world["city"])
+    sup.groups.add(roles.ensure_groups()[roles.SUPERVISOR])
+    assert [r.case for r in selectors.overdue_reviews(user=sup)] == [case]
+    other = django_user_model.objects.create_user("other", password="x")
+    other.groups.add(roles.ensure_groups()[roles.SUPERVISOR])
+    assert not selectors.overdue_reviews(user=other).exists()
