@@ -14,6 +14,8 @@ concluded (not 退回) on the snapshot the case has now.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from zhifa.cases.engine import TransitionContext, guard
 
 from .selectors import discussion_standing, review_standing
@@ -28,10 +30,8 @@ def _norm(value):
     if value in (None, ""):
         return None
     try:
-        from decimal import Decimal
-
         return str(Decimal(str(value)).normalize())
-    except Exception:
+    except InvalidOperation:
         return str(value)
 
 

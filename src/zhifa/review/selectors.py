@@ -19,7 +19,15 @@ from zhifa.core.canonical import canonical_json
 from zhifa.org import roles
 from zhifa.org.models import Officer
 
-from .models import Coordination, CoordinationOutcome, Meeting, Review, ReviewAlert, ReviewOpinion, ReviewRound
+from .models import (
+    Coordination,
+    CoordinationOutcome,
+    Meeting,
+    Review,
+    ReviewAlert,
+    ReviewOpinion,
+    ReviewRound,
+)
 from .requirements import discussion_required, review_required, statutory, step_label
 
 

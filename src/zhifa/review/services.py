@@ -18,15 +18,31 @@ from zhifa.cases.snapshot import case_snapshot, case_snapshot_digest
 from zhifa.catalog.services import setting_value
 from zhifa.core.canonical import canonical_json, digest
 from zhifa.core.deadlines import compute_due
-from zhifa.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError
+from zhifa.core.errors import Conflict, DomainError, PermissionDeniedError
 from zhifa.ledger.services import ledger_append
 from zhifa.org import roles
 from zhifa.org.models import Department, Officer
 
-from .models import (Coordination, CoordinationOutcome, Meeting, Review, ReviewAlert, ReviewAssignment,
-                     ReviewBodyRoute, ReviewOpinion, ReviewRound)
-from .requirements import CHECKLIST, CHECKLIST_KEYS, HARD_ITEMS, auto_checks, discussion_required, materials_check, \
-    review_required
+from .models import (
+    Coordination,
+    CoordinationOutcome,
+    Meeting,
+    Review,
+    ReviewAlert,
+    ReviewAssignment,
+    ReviewBodyRoute,
+    ReviewOpinion,
+    ReviewRound,
+)
+from .requirements import (
+    CHECKLIST,
+    CHECKLIST_KEYS,
+    HARD_ITEMS,
+    auto_checks,
+    discussion_required,
+    materials_check,
+    review_required,
+)
 
 # REV-02: 行政处罚法 (2021 revision) in force from 2021-07-15; reviewers who started earlier are
 # not "first-time" reviewers under it [I].
@@ -333,10 +349,9 @@ def coordination_decide(*, coordination: Coordination, actor, outcome: str, note
         raise DomainError("请写明协调意见（规则 REV-07）。", rule="REV-07", fields={"note": "必须填写"})
     if not is_head(actor, review.agency):
         raise PermissionDeniedError("只有机关负责人可以对审核意见分歧作出决定（规则 REV-07）。", rule="REV-07")
-    if coordination.route == Coordination.Route.COLLECTIVE:
-        if meeting is None or meeting.case_id != review.case_id:
-            raise DomainError("提交集体讨论的分歧，须附本案的集体讨论记录（规则 REV-08）。", rule="REV-08",
-                              fields={"meeting": "请选择集体讨论记录"})
+    if coordination.route == Coordination.Route.COLLECTIVE and (meeting is None or meeting.case_id != review.case_id):
+        raise DomainError("提交集体讨论的分歧，须附本案的集体讨论记录（规则 REV-08）。", rule="REV-08",
+                          fields={"meeting": "请选择集体讨论记录"})
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review.pk)
         if review.status != S.COORDINATION or CoordinationOutcome.objects.filter(coordination=coordination).exists():

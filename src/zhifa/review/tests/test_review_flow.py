@@ -179,10 +179,10 @@ def test_head_upholding_the_opinion_returns_the_case(world):
 
 
 def _meeting(world, case, **kw):
-    args = dict(case=case, actor=world["u_head"], held_on=dt.date.today(), chair=world["u_head"],
-                participants=[{"user": world["u_head"].pk, "opinion": "同意拟处理意见。"},
-                              {"user": world["u_head2"].pk, "opinion": "同意，偏离基准理由充分。"}],
-                conclusion="approve", decision="按拟处理意见作出处罚决定。")
+    args = {"case": case, "actor": world["u_head"], "held_on": dt.date.today(), "chair": world["u_head"],
+            "participants": [{"user": world["u_head"].pk, "opinion": "同意拟处理意见。"},
+                             {"user": world["u_head2"].pk, "opinion": "同意，偏离基准理由充分。"}],
+            "conclusion": "approve", "decision": "按拟处理意见作出处罚决定。"}
     args.update(kw)
     return services.meeting_record(**args)
 
