@@ -31,6 +31,14 @@ DEFAULTS: dict[str, tuple[object, str, str]] = {
     "collective_for_reviewed_penalties": (False, "法制审核范围内的处罚案件一律集体讨论", "REV-08"),
     # PEN-01: 行政拘留 only for 公安机关 or a body a law empowers.
     "detention_allowed": (False, "可以实施行政拘留（公安机关等）", "PEN-01"),
+    # PEN-16: 执法人员不得少于两人，法律另有规定的除外 — lower only where a law allows one officer.
+    "min_officers": (2, "执法人员最少人数", "PEN-16"),
+    # PEN-25: on-the-spot collection without a hard-to-enforce reason (行政处罚法 Art. 68 (1)).
+    "on_spot_collect_max": (100, "当场收缴罚款上限（元）", "PEN-25"),
+    # PEN-34: days before the 90-day decision limit at which officers are warned.
+    "decision_warn_days": (15, "处罚决定期限提前提醒（日）", "PEN-34"),
+    # Deadline alerts (issue 5 item 8): steps due within this many working days are flagged.
+    "deadline_alert_working_days": (3, "期限临近提醒（工作日）", "TIME-01"),
     # REC-04: archive retention (years).
     "av_retention_years": (30, "音像记录保存期限（年）", "REC-04"),
 }
