@@ -125,7 +125,7 @@ def discussion_required(case: Case) -> list[str]:
     if p.get("serious"):
         reasons.append("属于重大违法行为（行政处罚法第五十七条第二款，规则 REV-08）")
     d = discretion_check(case)
-    if d["deviates"] and d["collective"]:
+    if (d["deviates"] and d["collective"]) or p.get("collective_discussion_required"):
         reasons.append("拟处罚款偏离裁量基准，应当集体讨论决定（国办发〔2022〕27号（十二），规则 REV-10、REV-08）")
     if p.get("extension_beyond_limit"):
         reasons.append("办案期限需再次延长（市场监督管理行政处罚程序规定第六十四条，规则 REV-08）")
@@ -168,7 +168,8 @@ def materials_check(case: Case, *, investigation_report: str = "", snapshot: dic
               f"已记录：{'、'.join(evidence_steps)}" if evidence_steps else "未记录任何调查取证")
     items.append({"key": "evidence", "label": "证据清单", "required": True, "present": present, "detail": detail})
 
-    report = (investigation_report or "").strip() or (p.get("reasons_evidence") or "").strip()
+    report = ((investigation_report or "").strip() or ((data.get("conclude_investigation") or {}).get("report") or "")
+              .strip() or (p.get("reasons_evidence") or "").strip())
     items.append({"key": "investigation_report", "label": "调查终结报告", "required": True, "present": bool(report),
                   "detail": "已提交" if report else "请填写调查终结报告或拟处理意见中的事实与证据理由"})
 
@@ -218,9 +219,10 @@ def _officers_check(case: Case, on_date: dt.date) -> dict:
         ok = False
         notes.append("执法事项不属于本机关权责清单。")
     links = list(CaseOfficer.objects.filter(case=case, recused=False).select_related("officer"))
-    if len(links) < 2 and case.procedure not in SIMPLE_PROCEDURES:
+    minimum = int(setting_value("min_officers", agency=case.agency))
+    if len(links) < minimum and case.procedure not in SIMPLE_PROCEDURES:
         ok = False
-        notes.append(f"承办人员仅 {len(links)} 人，行政处罚法第四十二条要求不少于两人（规则 PEN-16）。")
+        notes.append(f"承办人员仅 {len(links)} 人，行政处罚法第四十二条要求不少于{minimum}人（规则 PEN-16）。")
     category = matter.category.code if matter is not None and matter.category_id else None
     if category is None:
         notes.append("执法事项未载明执法类别，执法证件覆盖范围需人工核对。")
