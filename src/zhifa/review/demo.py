@@ -33,14 +33,20 @@ def _finding(key: str, text: str) -> dict:
 
 
 def _heads(agency):
-    """Two agency heads (the quorum of a collective discussion): the demo adds a deputy if needed."""
+    """Two agency heads (the quorum of a collective discussion): the demo adds deputies if needed."""
     User = get_user_model()
     heads = list(User.objects.filter(agency=agency, is_active=True, groups__name=roles.HEAD).distinct()[:2])
-    if len(heads) < 2:
-        u = User.objects.create_user(f"deputy{agency.pk}", f"deputy{agency.pk}@jiangchuan.example.cn", PASSWORD,
-                                     agency=agency, display_name=f"{agency.short_name or agency.name}副局长")
-        u.groups.add(roles.ensure_groups()[roles.HEAD])
-        heads.append(u)
+    n = 0
+    while len(heads) < 2:
+        n += 1
+        username = f"head{agency.pk}-{n}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username, f"{username}@jiangchuan.example.cn", PASSWORD, agency=agency,
+                                            display_name=f"{agency.short_name or agency.name}负责人{n}")
+            user.groups.add(roles.ensure_groups()[roles.HEAD])
+        if user not in heads:
+            heads.append(user)
     return heads
 
 

@@ -95,6 +95,12 @@ def review_standing(case: Case) -> ReviewStanding:
         st.passed, st.how = True, "opinion"
     elif outcome is not None and outcome.outcome == CoordinationOutcome.Outcome.OVERRULE:
         st.passed, st.how = True, "coordination"
+    if case.decided_on or "decide" in (case.data or {}):
+        # The gate checked the snapshot when the decision was made; the decision itself changes it.
+        st.current = st.passed
+        st.message = (f"已依据第{rnd.number}轮法制审核结论作出决定。" if st.passed
+                      else f"第{rnd.number}轮法制审核{review.get_status_display()}。")
+        return st
     st.digest_now = case_snapshot_digest(case)
     st.current = st.digest_now == rnd.digest
     if not st.passed:
@@ -162,8 +168,10 @@ def review_responsibility(case: Case) -> list[dict]:
             out.append({"role": "送审（承办机构对材料负责）", "who": _name(rnd.submitted_by), "at": rnd.submitted_at,
                         "what": f"第{rnd.number}轮送审，快照 {rnd.digest[:12]}…"})
             for a in rnd.assignments.select_related("reviewer", "assigned_by"):
-                out.append({"role": "分配审核", "who": _name(a.assigned_by), "at": a.assigned_at,
-                            "what": f"由{a.reviewer.name}审核第{rnd.number}轮"})
+                carried = rnd.number > 1 and a.assigned_by_id == rnd.submitted_by_id
+                out.append({"role": "分配审核", "who": "系统" if carried else _name(a.assigned_by),
+                            "at": a.assigned_at,
+                            "what": f"由{a.reviewer.name}审核第{rnd.number}轮" + ("（原审核人员继续审核）" if carried else "")})
             op = ReviewOpinion.objects.filter(round=rnd).select_related("reviewer", "signed_by").first()
             if op is not None:
                 out.append({"role": "法制审核（审核人员对审核意见负责）", "who": op.reviewer.name, "at": op.signed_at,
