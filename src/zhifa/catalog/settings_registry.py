@@ -21,6 +21,14 @@ DEFAULTS: dict[str, tuple[object, str, str]] = {
     "publication_days": (7, "处罚决定公开时限（工作日）", "PUB-03"),
     # REV-06: no national rule; SAMR S7 Art. 55.
     "legal_review_days": (10, "法制审核时限（工作日）", "REV-06"),
+    # L3 (118号 (十二)): an agency may send every decision outside the simple procedure to review.
+    "review_all_ordinary": (False, "普通程序作出的决定一律法制审核", "REV-03"),
+    # REV-05: reviewers at least 5 % of the agency's officers (in principle).
+    "reviewer_ratio_percent": (5, "法制审核人员占执法人员比例下限（%）", "REV-05"),
+    # REV-08: agency leaders needed at a collective discussion [I — no quorum in the texts read].
+    "collective_quorum": (2, "集体讨论最少参加负责人数", "REV-08"),
+    # REV-08 (SAMR S7 Art. 60 para 2): every penalty within the legal-review scope is discussed.
+    "collective_for_reviewed_penalties": (False, "法制审核范围内的处罚案件一律集体讨论", "REV-08"),
     # PEN-01: 行政拘留 only for 公安机关 or a body a law empowers.
     "detention_allowed": (False, "可以实施行政拘留（公安机关等）", "PEN-01"),
     # PEN-16: 执法人员不得少于两人，法律另有规定的除外 — lower only where a law allows one officer.
