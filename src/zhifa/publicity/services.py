@@ -235,7 +235,8 @@ def _save(publication: Publication, *fields: str) -> None:
 
 
 def _lock(publication: Publication) -> Publication:
-    return Publication.objects.select_for_update().select_related("agency", "latest_version").get(pk=publication.pk)
+    return Publication.objects.select_for_update(of=("self",)).select_related("agency", "latest_version").get(
+        pk=publication.pk)
 
 
 # --- opening -------------------------------------------------------------------------------------
