@@ -240,10 +240,22 @@ def _detect(norm: str, *, mask_credit_codes: bool, known: list[tuple[str, str, s
         digits = re.sub(r"\D", "", m.group())
         if 13 <= len(digits) <= 19 and _luhn_ok(digits):
             spans.append((m.start(), m.end(), "bank_account", BANK_TOKEN, True))
-    for m in _DIGIT_RUN.finditer(norm):
-        if _HIDDEN.search(m.group()):
-            spans.append((m.start(), m.end(), "number", NUMBER_TOKEN, None))
+    for start, end in _hidden_runs(norm):
+        spans.append((start, end, "number", NUMBER_TOKEN, None))
     return spans
+
+
+def _hidden_runs(norm: str) -> list[tuple[int, int]]:
+    """Digit runs hiding an ID or mobile number, outside checksum-valid credit codes (whose 17
+    digits often contain a mobile-like stretch)."""
+    codes = [(m.start(), m.end()) for m in _USCC.finditer(norm) if _uscc_ok(m.group())]
+    out = []
+    for m in _DIGIT_RUN.finditer(norm):
+        if any(s <= m.start() and m.end() <= e for s, e in codes):
+            continue
+        if _HIDDEN.search(m.group()):
+            out.append((m.start(), m.end()))
+    return out
 
 
 _PRIORITY = {"known": 0, "id_number": 1, "bank_account": 2, "credit_code": 3, "phone": 4, "email": 5,
@@ -319,5 +331,5 @@ def surviving_identifiers(text: str) -> list[str]:
         norm, _ = _normalised_with_map(text or "", drop_separators=drop)
         for rx in (_ID18, _ID15, _MOBILE):
             left += [m.group() for m in rx.finditer(norm)]
-        left += [m.group() for m in _DIGIT_RUN.finditer(norm) if _HIDDEN.search(m.group())]
+        left += [norm[a:b] for a, b in _hidden_runs(norm)]
     return left

@@ -141,3 +141,10 @@ def test_name_styles_and_addresses():
     assert mask_person_name("张三", style="hidden") == "某某"
     assert mask_address("北京市朝阳区建国路1号") == "北京市朝阳区（详细地址已隐去）"
     assert mask_address("人民路1号") == "【住址已隐去】"
+
+
+def test_valid_credit_codes_are_not_taken_for_hidden_numbers():
+    code = "91369100000005012G"  # 17 digits containing 13691000000, a mobile-shaped stretch
+    assert surviving_identifiers(code) == []
+    assert code in scan_text(f"代码{code}。", find_names=False).text
+    assert surviving_identifiers("91369100000005012H")  # a bad checksum is no credit code: masked
