@@ -50,6 +50,13 @@ def search_params(get) -> dict:
     }
 
 
+def _agencies_with_publications():
+    from django.db.models import Exists, OuterRef
+
+    published = Publication.objects.filter(agency=OuterRef("pk"), status=Status.PUBLISHED)
+    return Agency.objects.filter(Exists(published), active=True).order_by("name").values("id", "name")
+
+
 def portal(request):
     params = search_params(request.GET)
     qs = selectors.published_publications(**params).only(*selectors.PUBLIC_LIST_FIELDS)
@@ -58,8 +65,9 @@ def portal(request):
     query.pop("page", None)
     return render(request, "publicity/portal.html", {
         "p": params, "page": page, "query": query.urlencode(),
-        "agencies": Agency.objects.filter(active=True, publications__isnull=False).distinct().order_by("name"),
+        "agencies": _agencies_with_publications(),
         "categories": Category.choices, "searched": any(params.values()),
+        "detail_prefix": reverse("publicity:portal") + "d/",
     })
 
 
