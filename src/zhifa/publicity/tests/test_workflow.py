@@ -177,7 +177,8 @@ def test_versions_and_events_are_append_only_in_three_layers(agency, clerk):
         v.delete()
     with pytest.raises(AppendOnlyError):
         pub.delete()
-    for sql in ("UPDATE publicity_publicationversion SET facts = 'x'", "DELETE FROM publicity_publicationevent"):
+    for sql in ("UPDATE publicity_publicationversion SET facts = 'x'", "DELETE FROM publicity_publicationevent",
+                "DELETE FROM publicity_publication"):
         with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql)
 
