@@ -86,28 +86,54 @@ def compute_nodes(wanted: list[tuple[int, int]], *, leaves: Callable[[int, int],
     return made
 
 
-def stream_nodes(leaf_hashes: Iterable[bytes], hash_name: str) -> Iterator[tuple[int, int, bytes]]:
-    """Every stored node (level, index, hash) of a log whose leaves are streamed in order; memory
-    stays O(log n). Used to fill the table for an existing log (migration) and by the benchmark."""
-    block = 1 << NODE_LEVEL
-    buf: list[bytes] = []
-    stack: list[tuple[int, bytes]] = []  # (level, hash) of the right frontier above NODE_LEVEL
-    count = 0
-    for leaf in leaf_hashes:
+class Builder:
+    """The tree of a log whose leaf hashes arrive in order, with O(log n) memory: blocks of
+    2^NODE_LEVEL leaves are hashed level by level in one go (the fast way in Python), and the
+    stored-level nodes each block completes are returned so a caller can save or check them."""
+
+    def __init__(self, hash_name: str) -> None:
+        self.hash_name = hash_name
+        self.size = 0
+        self._block = 1 << NODE_LEVEL
+        self._buf: list[bytes] = []
+        self._stack: list[tuple[int, int, bytes]] = []  # (level, index, hash), levels decreasing
+
+    def push(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add one leaf hash; returns the stored-level nodes (level, index, hash) it completes."""
+        buf = self._buf
         buf.append(leaf)
-        if len(buf) < block:
-            continue
-        level, h = NODE_LEVEL, perfect_root(buf, hash_name)
-        buf = []
-        count += 1
-        yield level, count - 1, h
-        index = count - 1
+        self.size += 1
+        if len(buf) < self._block:
+            return []
+        self._buf = []
+        level, index, h = NODE_LEVEL, (self.size >> NODE_LEVEL) - 1, perfect_root(buf, self.hash_name)
+        done = [(level, index, h)]
+        stack = self._stack
         while stack and stack[-1][0] == level:
-            _, left = stack.pop()
-            level, index = level + 1, index >> 1
-            h = merkle.node_hash(left, h, hash_name)
-            yield level, index, h
-        stack.append((level, h))
+            _, _, left = stack.pop()
+            level, index, h = level + 1, index >> 1, merkle.node_hash(left, h, self.hash_name)
+            done.append((level, index, h))
+        stack.append((level, index, h))
+        return done
+
+    def root(self) -> bytes:
+        """MTH(D[size]) (RFC 9162 §2.1.1)."""
+        parts = [h for _, _, h in self._stack]
+        if self._buf:
+            lo = self.size - len(self._buf)
+            parts.append(fold([perfect_root(self._buf[(i << lv) - lo:((i + 1) << lv) - lo], self.hash_name)
+                               for lv, i in pieces(lo, self.size)], self.hash_name))
+        if not parts:
+            return hashlib.new(self.hash_name, b"").digest()
+        return fold(parts, self.hash_name)
+
+
+def stream_nodes(leaf_hashes: Iterable[bytes], hash_name: str) -> Iterator[tuple[int, int, bytes]]:
+    """Every stored node (level, index, hash) of a log whose leaves are streamed in order, in the
+    order they complete. Used to fill the table for an existing log (migration) and by the benchmark."""
+    builder = Builder(hash_name)
+    for leaf in leaf_hashes:
+        yield from builder.push(leaf)
 
 
 class TreeReader:

@@ -138,3 +138,17 @@ def test_database_refuses_truncate_of_nodes_on_postgresql():
     with pytest.raises(DatabaseError):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("TRUNCATE ledger_node")
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 700))
+def test_builder_root_at_every_size_matches_the_rfc(n):
+    leaves = [merkle.leaf_hash(f"e{i}".encode(), "sha256") for i in range(n)]
+    b = nodes.Builder("sha256")
+    done = []
+    for leaf in leaves:
+        done += b.push(leaf)
+    assert b.root() == merkle.root(leaves, "sha256")
+    for level, index, h in done:
+        lo = index << level
+        assert h == merkle.root(leaves[lo:lo + (1 << level)], "sha256")
