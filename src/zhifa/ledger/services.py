@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring as _quote  # a str as json.dumps(ensure_ascii=False) writes it
 from typing import Any
 
 from django.db import models, transaction
@@ -61,18 +62,35 @@ def row_cover(obj: models.Model) -> dict:
     return {"row": label, "pk": obj.pk, "hash": row_digest(label, obj.pk)}
 
 
-def _entry_row(*, seq: int, recorded_at, actor_id, actor_name: str, kind: str, subject, payload: dict | None,
-               rows: Iterable[models.Model], files: Iterable[dict]) -> Entry:
-    subject_str = subject if isinstance(subject, str) else subject_of(subject)
-    # Round-trip through canonical JSON so what is stored is exactly what was hashed.
-    payload_json = json.loads(canonical_json(payload or {}))
-    covers = [row_cover(r) for r in rows] + [{"file": f["name"], **{k: v for k, v in f.items() if k != "name"}}
-                                             for f in files]
-    covers = json.loads(canonical_json(covers))
-    data = entry_leaf_data(seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor_name, kind=kind,
-                           subject=subject_str, payload=payload_json, covers=covers)
-    return Entry(seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor_name, kind=kind,
-                 subject=subject_str, payload=payload_json, covers=covers, leaf_hash=leaf_hash(data))
+def _canonical_text(value: Any, empty: str) -> tuple[str, Any]:
+    """(canonical JSON text, the value as stored): round-tripped through JSON so that what is stored
+    is exactly what was hashed (tuples become lists, dict keys strings, and so on)."""
+    if not value:
+        return empty, json.loads(empty)
+    stored = json.loads(canonical_json(value))
+    return canonical_json(stored).decode(), stored
+
+
+def _insert_entries(rows: list[tuple]) -> dict[int, int]:
+    """Insert entry rows (seq, recorded_at, actor_id, actor, kind, subject, payload text, covers text,
+    leaf hash) with plain SQL -- the ORM's bulk_create spends most of an append compiling -- and
+    return {seq: id}."""
+    from django.db import connection
+
+    table = Entry._meta.db_table
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    one = f"(%s, %s, %s, %s, %s, %s, %s{json_cast}, %s{json_cast}, %s)"
+    ids: dict[int, int] = {}
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            cur.execute(
+                f'INSERT INTO "{table}" (seq, recorded_at, actor_id, actor, kind, subject, payload, covers, leaf_hash) '
+                f"VALUES {', '.join([one] * len(chunk))} RETURNING id, seq",
+                [v for row in chunk for v in row],
+            )
+            ids.update((seq, pk) for pk, seq in cur.fetchall())
+    return ids
 
 
 def ledger_append(
@@ -96,27 +114,58 @@ def ledger_append(
 
 def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
     """Append several facts by one actor, in order, inside the caller's transaction: one lock of the
-    head, one bulk insert, and the tree nodes they complete. Each item takes the keywords of
-    `ledger_append` (kind, subject, payload, rows, files). A rollback leaves none of them."""
-    if not transaction.get_connection().in_atomic_block:
+    head, one insert per 500 entries, and the tree nodes they complete. Each item takes the keywords
+    of `ledger_append` (kind, subject, payload, rows, files). A rollback leaves none of them."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
         raise RuntimeError("ledger_append must run inside the service's transaction")
     items = list(entries)
     if not items:
         return []
-    head, _ = LedgerHead.objects.select_for_update().get_or_create(pk=1)
+    size = _lock_head(connection)
     actor_id, actor_name = actor_label(actor)
     recorded_at = timezone.now()
-    rows = [
-        _entry_row(seq=head.size + i, recorded_at=recorded_at, actor_id=actor_id, actor_name=actor_name,
-                   kind=item["kind"], subject=item["subject"], payload=item.get("payload"),
-                   rows=item.get("rows", ()), files=item.get("files", ()))
-        for i, item in enumerate(items, start=1)
-    ]
-    made = Entry.objects.bulk_create(rows)
-    new_size = head.size + len(rows)
-    _write_nodes(head.size, new_size, {e.seq - 1: bytes.fromhex(e.leaf_hash) for e in rows})
-    LedgerHead.objects.filter(pk=1).update(size=new_size)
-    return made
+    # The pieces every entry of the batch shares, rendered once, in canonical_json's key order.
+    before_covers = (f'{{"actor":{_quote(actor_name)},"actor_id":{canonical_json(actor_id).decode()},'
+                     f'"covers":')
+    when = canonical_json(recorded_at).decode()
+    db_when = connection.ops.adapt_datetimefield_value(recorded_at)
+    rows, values, new_leaves = [], [], {}
+    for seq, item in enumerate(items, start=size + 1):
+        kind, subject = str(item["kind"]), item["subject"]
+        subject = subject if isinstance(subject, str) else subject_of(subject)
+        payload_text, payload = _canonical_text(item.get("payload"), "{}")
+        covers = [row_cover(r) for r in item.get("rows", ())] + [
+            {"file": f["name"], **{k: v for k, v in f.items() if k != "name"}} for f in item.get("files", ())
+        ]
+        covers_text, covers = _canonical_text(covers, "[]")
+        data = (f'{before_covers}{covers_text},"kind":{_quote(kind)},"payload":{payload_text},'
+                f'"recorded_at":{when},"seq":{seq},"subject":{_quote(subject)}}}').encode()
+        leaf = digest(b"\x00" + data)
+        new_leaves[seq - 1] = bytes.fromhex(leaf)
+        rows.append((seq, db_when, actor_id, actor_name, kind, subject, payload_text, covers_text, leaf))
+        values.append((seq, recorded_at, actor_id, actor_name, kind, subject, payload, covers, leaf))
+    ids = _insert_entries(rows)
+    new_size = size + len(rows)
+    _write_nodes(size, new_size, new_leaves)
+    with connection.cursor() as cur:
+        cur.execute(f'UPDATE "{LedgerHead._meta.db_table}" SET size = %s WHERE id = 1', [new_size])
+    return [Entry.from_db(connection.alias, None, (ids[v[0]], *v)) for v in values]
+
+
+def _lock_head(connection) -> int:
+    """The log's size, with its head row locked until the caller's transaction ends, so sequence
+    numbers have no gaps under concurrent writers (SQLite: transactions are IMMEDIATE, one writer)."""
+    table = LedgerHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT size FROM "{table}" WHERE id = 1{lock}')
+        row = cur.fetchone()
+    if row is None:
+        LedgerHead.objects.get_or_create(pk=1)
+        return _lock_head(connection)
+    return row[0]
 
 
 # --- stored tree nodes (ledger.nodes) -------------------------------------------------------------
