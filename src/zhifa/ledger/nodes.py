@@ -15,6 +15,7 @@ range is those pieces folded from the right (the same fact `tree.Frontier` uses)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -35,12 +36,24 @@ def pieces(lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
+def hasher(hash_name: str) -> Callable[[bytes], object]:
+    """The hash's constructor: hashlib.sha256 itself where there is one (a C call, several times
+    faster per small input than going through hashlib.new), else hashlib.new bound to the name (sm3)."""
+    ctor = getattr(hashlib, hash_name, None)
+    return ctor if callable(ctor) else functools.partial(hashlib.new, hash_name)
+
+
+def pair_up(level: list[bytes], h: Callable[[bytes], object]) -> list[bytes]:
+    """One level up: RFC 9162 interior nodes HASH(0x01 || left || right) of consecutive pairs."""
+    return [h(b"\x01" + a + b).digest() for a, b in zip(level[::2], level[1::2])]
+
+
 def perfect_root(leaves: Sequence[bytes], hash_name: str) -> bytes:
     """MTH of a power-of-two run of leaf hashes, pairing level by level."""
-    new = hashlib.new
+    h = hasher(hash_name)
     level = list(leaves)
     while len(level) > 1:
-        level = [new(hash_name, b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
+        level = pair_up(level, h)
     return level[0]
 
 
@@ -97,23 +110,36 @@ class Builder:
         self._block = 1 << NODE_LEVEL
         self._buf: list[bytes] = []
         self._stack: list[tuple[int, int, bytes]] = []  # (level, index, hash), levels decreasing
+        self._hash = hasher(hash_name)
 
     def push(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Add one leaf hash; returns the stored-level nodes (level, index, hash) it completes."""
+        return self.push_many([leaf])
+
+    def push_many(self, leaves: Sequence[bytes]) -> list[tuple[int, int, bytes]]:
+        """Add leaf hashes in order; returns the stored-level nodes (level, index, hash) they complete,
+        in the order they complete (each after its children)."""
         buf = self._buf
-        buf.append(leaf)
-        self.size += 1
-        if len(buf) < self._block:
+        start = self.size - len(buf)  # the leaf index of buf[0], a multiple of the block size
+        buf.extend(leaves)
+        self.size += len(leaves)
+        full = len(buf) - len(buf) % self._block
+        if not full:
             return []
-        self._buf = []
-        level, index, h = NODE_LEVEL, (self.size >> NODE_LEVEL) - 1, perfect_root(buf, self.hash_name)
-        done = [(level, index, h)]
+        level, h = buf[:full], self._hash
+        for _ in range(NODE_LEVEL):
+            level = pair_up(level, h)
+        self._buf = buf[full:]
+        done = []
         stack = self._stack
-        while stack and stack[-1][0] == level:
-            _, _, left = stack.pop()
-            level, index, h = level + 1, index >> 1, merkle.node_hash(left, h, self.hash_name)
-            done.append((level, index, h))
-        stack.append((level, index, h))
+        for j, node in enumerate(level):  # the roots of whole blocks, left to right
+            lv, ix = NODE_LEVEL, (start >> NODE_LEVEL) + j
+            done.append((lv, ix, node))
+            while stack and stack[-1][0] == lv:
+                left = stack.pop()[2]
+                lv, ix, node = lv + 1, ix >> 1, h(b"\x01" + left + node).digest()
+                done.append((lv, ix, node))
+            stack.append((lv, ix, node))
         return done
 
     def root(self) -> bytes:
@@ -132,8 +158,13 @@ def stream_nodes(leaf_hashes: Iterable[bytes], hash_name: str) -> Iterator[tuple
     """Every stored node (level, index, hash) of a log whose leaves are streamed in order, in the
     order they complete. Used to fill the table for an existing log (migration) and by the benchmark."""
     builder = Builder(hash_name)
+    chunk: list[bytes] = []
     for leaf in leaf_hashes:
-        yield from builder.push(leaf)
+        chunk.append(leaf)
+        if len(chunk) == 4096:
+            yield from builder.push_many(chunk)
+            chunk = []
+    yield from builder.push_many(chunk)
 
 
 class TreeReader:

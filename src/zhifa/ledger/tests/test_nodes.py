@@ -152,3 +152,18 @@ def test_builder_root_at_every_size_matches_the_rfc(n):
     for level, index, h in done:
         lo = index << level
         assert h == merkle.root(leaves[lo:lo + (1 << level)], "sha256")
+
+
+@settings(max_examples=40, deadline=None)
+@given(chunks=st.lists(st.integers(0, 150), max_size=8))
+def test_builder_gives_the_same_nodes_whatever_the_chunking(chunks):
+    n = sum(chunks)
+    leaves = [merkle.leaf_hash(f"e{i}".encode(), "sha256") for i in range(n)]
+    one_by_one, chunked = nodes.Builder("sha256"), nodes.Builder("sha256")
+    a, b, pos = [], [], 0
+    for leaf in leaves:
+        a += one_by_one.push(leaf)
+    for size in chunks:
+        b += chunked.push_many(leaves[pos:pos + size])
+        pos += size
+    assert a == b and one_by_one.root() == chunked.root() == merkle.root(leaves, "sha256")
