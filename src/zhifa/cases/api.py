@@ -17,7 +17,7 @@ from zhifa.org.auth import api_auth, request_actor, visible_agency_ids
 from zhifa.org.models import Agency, Officer
 
 from . import services
-from .engine import case_transition, get_procedure, procedures, transition_blockers
+from .engine import case_transition, get_procedure, procedures, transitions_blockers
 from .models import Case
 
 router = Router(tags=["案件"])
@@ -163,9 +163,10 @@ def _inputs(t) -> list[dict]:
 
 def next_steps(case: Case, actor=None) -> list[dict]:
     proc = get_procedure(case.procedure)
+    available = proc.available(case.state)
+    blockers = transitions_blockers(case=case, actions=[t.action for t in available], actor=actor)
     return [{"action": t.action, "label": t.label, "rule": t.rule, "target": t.target,
-             "blockers": transition_blockers(case=case, action=t.action, actor=actor), "inputs": _inputs(t)}
-            for t in proc.available(case.state)]
+             "blockers": blockers[t.action], "inputs": _inputs(t)} for t in available]
 
 
 def case_out(case: Case, actor=None) -> dict:
