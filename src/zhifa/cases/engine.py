@@ -193,7 +193,10 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
     input, runs the guards, appends the status row, applies the effects, writes the ledger entry,
     and schedules side effects after commit. Refusals raise TransitionRefused (409) with the rule."""
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        # Lock the case row only (of=self); the agency, region, matter and category come along
+        # because nearly every guard reads them.
+        locked = (Case.objects.select_for_update(of=("self",))
+                  .select_related("agency__region", "matter__category").get(pk=case.pk))
         procedure = get_procedure(locked.procedure)
         t = procedure.transition(action)
         _check_source(locked, procedure, t)
