@@ -315,6 +315,38 @@ def check_integrity(ok, before_seq: dict[int, int], ledger_before: int, seq_befo
 # --- main ----------------------------------------------------------------------------------------------
 
 
+def service_times(agency: Agency, states: dict[str, list[int]], n: int = 20) -> list[tuple]:
+    """In-process cost per request (Django test client, no HTTP): CPU time and queries. CPU time
+    hardly depends on how busy the machine is, so it shows what 2 workers could do on idle cores."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    User = get_user_model()
+    c = Client()
+    c.force_login(User.objects.get(username=f"bench-officer-{agency.pk}"))
+    pages = (states["filed"] + states["executing"] + states["archived"])[:n]
+    filed = states["filed"][n:2 * n]
+    jobs = [("list", [("get", "/api/v1/cases/?limit=50", None)] * n),
+            ("page", [("get", f"/api/v1/cases/{i}", None) for i in pages]),
+            ("record_interview", [("post", f"/api/v1/cases/{i}/transitions/record_interview",
+                                   interview_body(random.Random(i))) for i in filed])]
+    out = []
+    for name, calls in jobs:
+        if not calls:
+            continue
+        cpu, queries = [], []
+        for method, path, body in calls:
+            with CaptureQueriesContext(connection) as q:
+                t = time.process_time()
+                r = (c.get(path) if method == "get" else
+                     c.post(path, json.dumps(body), content_type="application/json"))
+                cpu.append((time.process_time() - t) * 1000)
+            assert r.status_code == 200, (path, r.status_code, r.content[:200])
+            queries.append(len(q.captured_queries))
+        out.append((name, statistics.median(cpu), statistics.median(queries)))
+    return out
+
+
 def random_cases(agency_ids: list[int], sample: int, rng: random.Random) -> list[tuple[int, int, str]]:
     """(id, agency_id, state) of cases picked uniformly by id, without scanning the table."""
     top = Case.objects.aggregate(m=Max("id"))["m"] or 0
@@ -340,6 +372,8 @@ def main() -> int:
     ap.add_argument("--auth", choices=["session", "token"], default="session")
     ap.add_argument("--skip-reads", action="store_true")
     ap.add_argument("--skip-tx", action="store_true")
+    ap.add_argument("--service-times", action="store_true",
+                    help="also measure CPU time and queries per request in-process (writes a few status rows)")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -366,6 +400,9 @@ def main() -> int:
           f"{len(picked):,} of their cases picked at random; auth: {args.auth}; server: granian, "
           f"{args.workers} WSGI workers on 127.0.0.1:{args.port}", flush=True)
 
+    if args.service_times:
+        for name, cpu, queries in service_times(agencies[0], states[agencies[0].pk]):
+            print(f"service time in-process, {name}: CPU median {cpu:.1f} ms, {queries:.0f} queries", flush=True)
     server = start_server(args.port, args.workers)
     results = []
     try:
