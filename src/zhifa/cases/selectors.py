@@ -1,0 +1,193 @@
+"""Reads of the case engine for the officer UI and the API: the case list of a user and the
+case page. Writes go through `services` and `engine.case_transition` only.
+
+Scope (DESIGN.md "Who uses it"): a user sees the cases of the agencies in
+`org.roles.agencies_visible_to(user)`; an officer who holds no other role sees the cases they
+are on (承办). The list pages by keyset (`before=<id>`) and counts at most COUNT_CAP rows, so it
+stays fast with a million cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from zhifa.org import roles
+
+from .engine import Procedure, Transition, get_procedure, transition_blockers
+from .models import Case, CaseDeadline, CaseOfficer, Party, StatusEntry
+
+PAGE_SIZE = 20
+COUNT_CAP = 1000
+
+# The main line of each procedure, drawn as the progress line on the case page; side states
+# (hearing, court enforcement, referral ...) are shown beside it when the case is in one.
+MAIN_LINE = {
+    "penalty_general": ("registered", "filed", "investigated", "notified", "decided", "executing", "closed",
+                        "archived"),
+    "penalty_simple": ("on_spot", "decided", "filed", "closed", "archived"),
+}
+
+# Roles that look at a whole agency's cases rather than only their own.
+WIDE_ROLES = {roles.REVIEWER, roles.HEAD, roles.ARCHIVIST, roles.SUPERVISOR, roles.ADMIN, roles.PUBLICITY}
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    """Every case of the agencies the user may see (the case page's permission check)."""
+    return Case.objects.filter(agency__in=roles.agencies_visible_to(user))
+
+
+def sees_only_own_cases(user) -> bool:
+    """An officer with no wider role sees the cases they are on; everyone else the whole scope."""
+    if roles.is_admin(user):
+        return False
+    return bool(getattr(user, "officer_id", None)) and not (roles.user_roles(user) & WIDE_ROLES)
+
+
+def may_act(user, case: Case) -> bool:
+    """Act on a case: the case's agency is in the user's remit, and not only through
+    supervision — a justice-bureau supervisor (监督人员) reads, the agency acts."""
+    if roles.is_admin(user):
+        return True
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        return False
+    return not (roles.has_role(user, roles.SUPERVISOR) and user.agency_id != case.agency_id)
+
+
+def cases_for_user(user, state: str | None = None, q: str | None = None, *, mine: bool | None = None) -> QuerySet[Case]:
+    """The user's case list, newest first: scoped by agency (and for officers by their cases),
+    filtered by state and by a search over the case number, the title and the parties' names
+    and identifiers."""
+    qs = visible_cases(user)
+    if mine is None:
+        mine = sees_only_own_cases(user)
+    if mine:
+        if not getattr(user, "officer_id", None):
+            return Case.objects.none()
+        qs = qs.filter(Exists(CaseOfficer.objects.filter(case=OuterRef("pk"), officer_id=user.officer_id)))
+    if state:
+        qs = qs.filter(state=state)
+    q = (q or "").strip()
+    if q:
+        party = Party.objects.filter(case=OuterRef("pk")).filter(
+            Q(name__icontains=q) | Q(id_number=q.upper()) | Q(credit_code=q.upper()))
+        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Exists(party))
+    return qs.select_related("agency", "lead_officer", "matter").order_by("-pk")
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    state_label: str
+    next_deadline: CaseDeadline | None
+    overdue: list[CaseDeadline]
+    parties: list[str]
+
+
+@dataclass
+class CasePage:
+    rows: list[CaseRow]
+    count: int
+    capped: bool
+    next_before: int | None  # keyset: pass as before= for the next page
+    first: bool
+
+
+def case_list_page(qs: QuerySet[Case], *, before: int | None = None, size: int = PAGE_SIZE,
+                   today: dt.date | None = None) -> CasePage:
+    """One page of a case list (keyset on the id) with, for each case, the next open deadline and
+    any overdue ones — two extra queries per page, whatever the number of cases."""
+    today = today or timezone.localdate()
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    page_qs = qs.filter(pk__lt=before) if before else qs
+    cases = list(page_qs[: size + 1])
+    more = len(cases) > size
+    cases = cases[:size]
+    ids = [c.pk for c in cases]
+    deadlines: dict[int, list[CaseDeadline]] = {}
+    for d in CaseDeadline.objects.filter(case_id__in=ids, closed_at__isnull=True).order_by("act_by"):
+        deadlines.setdefault(d.case_id, []).append(d)
+    parties: dict[int, list[str]] = {}
+    for case_id, name in Party.objects.filter(case_id__in=ids).order_by("pk").values_list("case_id", "name"):
+        parties.setdefault(case_id, []).append(name)
+    rows = []
+    for c in cases:
+        open_ = deadlines.get(c.pk, [])
+        rows.append(CaseRow(case=c, state_label=_state_label(c), next_deadline=open_[0] if open_ else None,
+                            overdue=[d for d in open_ if d.act_by < today], parties=parties.get(c.pk, [])))
+    return CasePage(rows=rows, count=min(count, COUNT_CAP), capped=count > COUNT_CAP,
+                    next_before=cases[-1].pk if more and cases else None, first=before is None)
+
+
+def _state_label(case: Case) -> str:
+    try:
+        return get_procedure(case.procedure).state_label(case.state)
+    except Exception:  # a procedure module not loaded: show the raw state
+        return case.state
+
+
+# --- the case page ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    transition: Transition
+    blockers: list[dict]
+    fields: tuple
+
+    @property
+    def blocked(self) -> bool:
+        return any(b["level"] == "block" for b in self.blockers)
+
+    @property
+    def warnings(self) -> list[dict]:
+        return [b for b in self.blockers if b["level"] == "warn"]
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    procedure: Procedure
+    state_label: str
+    progress: list[dict]
+    side_state: str
+    parties: list[Party]
+    officers: list[CaseOfficer]
+    deadlines: list[dict]
+    history: list[StatusEntry]
+    steps: list[Step] = field(default_factory=list)
+
+
+def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_steps: bool = True) -> CaseDetail:
+    """Everything the case page shows: where the case stands on its procedure's main line, the
+    open deadlines (rule id, basis, act-by date), parties and officers, the status history, and
+    each move available now with what blocks it (`transition_blockers`: rule id + message, and
+    the warnings that will need a reason)."""
+    today = today or timezone.localdate()
+    procedure = get_procedure(case.procedure)
+    history = list(StatusEntry.objects.filter(case=case).select_related("actor").order_by("seq"))
+    for e in history:
+        e.to_label = procedure.state_label(e.to_state)
+    visited = {e.to_state for e in history}
+    line = MAIN_LINE.get(procedure.name) or tuple(procedure.states)
+    progress = [{"state": s, "label": procedure.state_label(s), "done": s in visited and s != case.state,
+                 "current": s == case.state} for s in line]
+    deadlines = []
+    for d in CaseDeadline.objects.filter(case=case, closed_at__isnull=True).order_by("act_by"):
+        deadlines.append({"deadline": d, "overdue": d.act_by < today, "days_left": (d.act_by - today).days,
+                          "days_over": (today - d.act_by).days})
+    steps = []
+    if with_steps:
+        for t in procedure.available(case.state):
+            steps.append(Step(transition=t, blockers=transition_blockers(case=case, action=t.action, actor=actor,
+                                                                         on_date=today), fields=t.inputs))
+    return CaseDetail(
+        case=case, procedure=procedure, state_label=procedure.state_label(case.state), progress=progress,
+        side_state="" if case.state in line else procedure.state_label(case.state),
+        parties=list(case.parties.order_by("pk")),
+        officers=list(case.case_officers.select_related("officer", "officer__post").order_by("-role", "pk")),
+        deadlines=deadlines, history=history, steps=steps,
+    )
