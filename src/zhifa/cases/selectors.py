@@ -137,6 +137,7 @@ class Step:
     transition: Transition
     blockers: list[dict]
     fields: tuple
+    secondary: bool = False  # recusal, extension, side exits: listed under 其他操作
 
     @property
     def blocked(self) -> bool:
@@ -171,6 +172,7 @@ def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_st
     history = list(StatusEntry.objects.filter(case=case).select_related("actor").order_by("seq"))
     for e in history:
         e.to_label = procedure.state_label(e.to_state)
+        e.shown_data = entry_data_display(procedure, e)
     visited = {e.to_state for e in history}
     line = MAIN_LINE.get(procedure.name) or tuple(procedure.states)
     progress = [{"state": s, "label": procedure.state_label(s), "done": s in visited and s != case.state,
@@ -183,7 +185,8 @@ def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_st
     if with_steps:
         for t in procedure.available(case.state):
             steps.append(Step(transition=t, blockers=transition_blockers(case=case, action=t.action, actor=actor,
-                                                                         on_date=today), fields=t.inputs))
+                                                                         on_date=today), fields=t.inputs,
+                              secondary=_secondary(procedure, t)))
     return CaseDetail(
         case=case, procedure=procedure, state_label=procedure.state_label(case.state), progress=progress,
         side_state="" if case.state in line else procedure.state_label(case.state),
@@ -191,3 +194,37 @@ def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_st
         officers=list(case.case_officers.select_related("officer", "officer__post").order_by("-role", "pk")),
         deadlines=deadlines, history=history, steps=steps,
     )
+
+
+def _dead_end(procedure: Procedure, state: str) -> bool:
+    """A side exit (不予立案, 移送司法机关): from there every move goes to a terminal state."""
+    moves = procedure.available(state)
+    return bool(moves) and all(t.target in procedure.terminal for t in moves)
+
+
+def _secondary(procedure: Procedure, t: Transition) -> bool:
+    return len(t.sources) >= 4 or (t.target is not None and _dead_end(procedure, t.target))
+
+
+def entry_data_display(procedure: Procedure, entry: StatusEntry) -> list[tuple[str, str]]:
+    """What a step recorded, as (label, text) pairs in the order its inputs are declared."""
+    try:
+        fields = procedure.transition(entry.action).inputs
+    except Exception:
+        return []
+    out = []
+    for f in fields:
+        value = (entry.data or {}).get(f.name)
+        if value in (None, "", [], False) or f.type == "officers":
+            continue
+        if f.type == "bool":
+            text = "是"
+        elif f.type == "choice":
+            text = dict(f.choices).get(value, str(value))
+        elif f.type == "multichoice":
+            labels = dict(f.choices)
+            text = "、".join(labels.get(v, str(v)) for v in value)
+        else:
+            text = str(value)
+        out.append((f.label, text))
+    return out

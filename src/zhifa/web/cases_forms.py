@@ -29,7 +29,17 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kw)
 
 
-class CaseRegisterForm(forms.Form):
+class BootstrapForm(forms.Form):
+    """Adds Bootstrap's classes to the text-like widgets (the templates draw the rest)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        for f in self.fields.values():
+            if isinstance(f.widget, (forms.TextInput, forms.Textarea, forms.DateInput, forms.NumberInput)):
+                f.widget.attrs.setdefault("class", "form-control")
+
+
+class CaseRegisterForm(BootstrapForm):
     procedure = forms.ChoiceField(label="适用程序", choices=REGISTER_PROCEDURES, widget=forms.RadioSelect,
                                   initial="penalty_general")
     matter = forms.ModelChoiceField(label="执法事项", queryset=Matter.objects.none(),
@@ -94,7 +104,7 @@ class CaseRegisterForm(forms.Form):
             self.add_error(name, message)
 
 
-class PartyAddForm(forms.Form):
+class PartyAddForm(BootstrapForm):
     kind = forms.ChoiceField(label="当事人类型", choices=Party.Kind.choices)
     name = forms.CharField(label="姓名或名称", max_length=200)
     id_number = forms.CharField(label="公民身份号码", max_length=18, required=False)
@@ -104,7 +114,7 @@ class PartyAddForm(forms.Form):
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
 
 
-class OfficerAddForm(forms.Form):
+class OfficerAddForm(BootstrapForm):
     officer = forms.ModelChoiceField(label="执法人员", queryset=Officer.objects.none())
     no_conflict_declared = forms.BooleanField(label="该人员已声明与本案无利害关系、无应当回避的情形（规则 PEN-17）",
                                               required=True)
