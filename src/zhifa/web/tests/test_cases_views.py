@@ -241,3 +241,25 @@ def test_add_party_and_officer(logged, w):
     resp = logged.post(url, {"officer": w.officers[2].pk, "no_conflict_declared": "on"}, **HX)
     assert resp.status_code == 200
     assert case.case_officers.get(officer=w.officers[2]).no_conflict_declared
+
+
+def test_simple_procedure_on_the_spot_from_the_forms(logged, w):
+    """PEN-23: the on-the-spot form refuses a fine above the person threshold, naming the rule."""
+    resp = logged.post("/work/cases/new/", _register_post(
+        w, procedure="penalty_simple", matter=w.simple_matter.pk, party_kind="person", party_name="陈小满",
+        party_id_number=GOOD_ID, party_credit_code="", occurred_on=TODAY.isoformat()))
+    assert resp.status_code == 302
+    case = Case.objects.get()
+    assert case.state == "on_spot"
+    page = logged.get(resp["Location"]).content.decode()
+    assert 'id="step-decide_on_spot"' in page and 'name="officers"' in page
+    url = f"/work/cases/{case.pk}/steps/decide_on_spot/"
+    form = {"officers": [w.officers[0].pk, w.officers[1].pk], "certificates_shown": "1", "facts_certain": "1",
+            "penalty_types": ["fine"], "fine_amount": "500", "violation": "未公示营业执照", "basis": "依据……",
+            "remedies": "复议或诉讼", "party_signed": "1"}
+    resp = logged.post(url, form, **HX)
+    assert resp.status_code == 409 and 'data-rule="PEN-23"' in resp.content.decode()
+    resp = logged.post(url, {**form, "fine_amount": "50"}, **HX)
+    assert resp.status_code == 200
+    case.refresh_from_db()
+    assert case.state == "decided" and "当罚" in case.number
