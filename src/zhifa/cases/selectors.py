@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from zhifa.org import roles
 
-from .engine import Procedure, Transition, get_procedure, transition_blockers
+from zhifa.core.errors import DomainError
+
+from .engine import Guard, Procedure, Transition, TransitionContext, get_procedure
 from .models import Case, CaseDeadline, CaseOfficer, Party, StatusEntry
 
 PAGE_SIZE = 20
@@ -183,10 +185,10 @@ def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_st
                           "days_over": (today - d.act_by).days})
     steps = []
     if with_steps:
-        for t in procedure.available(case.state):
-            steps.append(Step(transition=t, blockers=transition_blockers(case=case, action=t.action, actor=actor,
-                                                                         on_date=today), fields=t.inputs,
-                              secondary=_secondary(procedure, t)))
+        moves = procedure.available(case.state)
+        blockers = page_blockers(case=case, procedure=procedure, transitions=moves, actor=actor, on_date=today)
+        steps = [Step(transition=t, blockers=blockers[t.action], fields=t.inputs, secondary=_secondary(procedure, t))
+                 for t in moves]
     return CaseDetail(
         case=case, procedure=procedure, state_label=procedure.state_label(case.state), progress=progress,
         side_state="" if case.state in line else procedure.state_label(case.state),
@@ -194,6 +196,33 @@ def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_st
         officers=list(case.case_officers.select_related("officer", "officer__post").order_by("-role", "pk")),
         deadlines=deadlines, history=history, steps=steps,
     )
+
+
+def page_blockers(*, case: Case, procedure: Procedure, transitions: list[Transition], actor=None,
+                  on_date: dt.date) -> dict[str, list[dict]]:
+    """`engine.transition_blockers` for every move on the page at once. A guard that takes no
+    input depends only on the case, the date and the actor (none reads the transition), so a
+    guard shared by several moves (PEN-16 on most of them) runs once per page, not once per move."""
+    results: dict[Guard, list[dict]] = {}
+    out = {}
+    for t in transitions:
+        found = []
+        for g in t.guards:
+            if g.needs_input:
+                continue
+            if g not in results:
+                ctx = TransitionContext(case=case, procedure=procedure, transition=t, actor=actor, data={},
+                                        on_date=on_date, dry_run=True)
+                items = []
+                try:
+                    g.check(ctx)
+                except DomainError as exc:  # TransitionRefused included
+                    items.append({"rule": exc.rule, "message": exc.message, "level": "block"})
+                items.extend({**w, "level": "warn"} for w in ctx.warnings)
+                results[g] = items
+            found.extend(results[g])
+        out[t.action] = ([b for b in found if b["level"] == "block"] + [b for b in found if b["level"] == "warn"])
+    return out
 
 
 def _dead_end(procedure: Procedure, state: str) -> bool:

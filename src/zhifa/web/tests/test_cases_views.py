@@ -263,3 +263,22 @@ def test_simple_procedure_on_the_spot_from_the_forms(logged, w):
     assert resp.status_code == 200
     case.refresh_from_db()
     assert case.state == "decided" and "当罚" in case.number
+
+
+def test_page_blockers_match_transition_blockers(w):
+    """The case page runs each shared guard once; what it lists must equal transition_blockers."""
+    from zhifa.cases.engine import get_procedure, transition_blockers
+    from zhifa.cases.selectors import page_blockers
+
+    alone = register_case(w, co_officers=[])
+    filed = register_case(w)
+    case_transition(case=filed, action="file", actor=w.actor, data={"head_approved": True, "opinion": "立案"})
+    procedure = get_procedure("penalty_general")
+    seen = set()
+    for case in (alone, filed):
+        moves = procedure.available(case.state)
+        page = page_blockers(case=case, procedure=procedure, transitions=moves, on_date=TODAY)
+        for t in moves:
+            assert page[t.action] == transition_blockers(case=case, action=t.action, on_date=TODAY)
+            seen |= {(b["rule"], b["level"]) for b in page[t.action]}
+    assert {("PEN-16", "block"), ("PEN-14", "warn")} <= seen
