@@ -147,8 +147,25 @@ def test_walk_a_case_to_closure(browser, live_server, world, shoot):
     assert phone.locator(".case-state").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(phone, "case-closed-phone")
+    # A second case, filed long ago and still under investigation: its step forms at phone width,
+    # and the overdue flag (PEN-34, 90 days from filing) in red on the list.
+    from zhifa.cases.engine import case_transition
+    from zhifa.cases.testing import register_case
+
+    late = register_case(w, title="超期未结的案件", discovered_on=today - dt.timedelta(days=200),
+                         occurred_on=today - dt.timedelta(days=210))
+    case_transition(case=late, action="file", actor=w.actor, data={"head_approved": True, "opinion": "立案"},
+                    on_date=today - dt.timedelta(days=150))
+    phone.goto(f"{live_server.url}/work/cases/{late.pk}/")
+    phone.locator("#step-record_inspection summary").click()
+    assert phone.locator("#step-record_inspection input[name=officers]").count() == 2
+    assert phone.locator(".case-deadline.overdue", has_text="PEN-34").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(phone, "case-steps-phone")
     phone.goto(f"{live_server.url}/work/cases/")
-    assert phone.locator(".case-row").count() == 1
+    assert phone.locator(".case-row").count() == 2
+    assert phone.locator(".case-row.case-overdue").count() == 1
+    assert "PEN-34" in phone.locator(".case-row.case-overdue .case-due").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(phone, "case-list-phone")
     phone.close()
