@@ -170,7 +170,10 @@ def case_step(request, case_id: int, action: str):
     runs in one transaction) and come back with the rule id and reason next to the form."""
     case = _acting_or_404(request, case_id)
     procedure = get_procedure(case.procedure)
-    t = procedure.transition(action)
+    try:
+        t = procedure.transition(action)
+    except DomainError:
+        raise Http404("没有这一办理环节。") from None
     raw = step_raw(t.inputs, request.POST)
     warn_reason = request.POST.get("warn_reason", "").strip()
     try:
@@ -182,11 +185,18 @@ def case_step(request, case_id: int, action: str):
             refusal["message"] = "以下事项需要说明理由后才能继续办理。"
         state = {action: {"values": raw, "errors": {k: v for k, v in exc.fields.items() if k != "warn_reason"},
                           "refusal": refusal, "warnings": warnings, "warn_reason": warn_reason}}
-        if _is_htmx(request):
-            context = _page_context(request, case, step_state=state)
-            item = next((s for s in context["steps"] if s["t"].action == action), None)
-            return render(request, "web/cases/_step.html", {**context, "s": item, "open": True}, status=exc.status)
         context = _page_context(request, case, step_state=state)
+        item = next((s for s in context["steps"] if s["t"].action == action), None)
+        if item is None:  # the case moved on meanwhile (another tab, a colleague): redraw the page
+            context["flash_error"] = refusal["message"]
+            if _is_htmx(request):
+                response = render(request, "web/cases/_main.html", context, status=exc.status)
+                response["HX-Retarget"] = "#case-main"
+                response["HX-Reswap"] = "outerHTML"
+                return response
+            return render(request, "web/cases/detail.html", context, status=exc.status)
+        if _is_htmx(request):
+            return render(request, "web/cases/_step.html", {**context, "s": item, "open": True}, status=exc.status)
         context["open_action"] = action
         return render(request, "web/cases/detail.html", context, status=exc.status)
     return _done(request, case, f"已办理：{entry.action_label}（第 {entry.seq} 条记录）。")

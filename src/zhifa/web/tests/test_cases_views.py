@@ -282,3 +282,14 @@ def test_page_blockers_match_transition_blockers(w):
             assert page[t.action] == transition_blockers(case=case, action=t.action, on_date=TODAY)
             seen |= {(b["rule"], b["level"]) for b in page[t.action]}
     assert {("PEN-16", "block"), ("PEN-14", "warn")} <= seen
+
+
+def test_stale_or_unknown_step(logged, w):
+    case = register_case(w)
+    assert logged.post(f"/work/cases/{case.pk}/steps/no_such_step/", {}, **HX).status_code == 404
+    # The page still offered 立案 but the case has moved on (a colleague filed it): refused, redrawn.
+    case_transition(case=case, action="file", actor=w.actor, data={"head_approved": True, "opinion": "立案"})
+    resp = logged.post(f"/work/cases/{case.pk}/steps/file/", {"head_approved": "1", "opinion": "立案"}, **HX)
+    assert resp.status_code == 409 and resp["HX-Retarget"] == "#case-main"
+    assert "不能进行“立案”" in resp.content.decode()
+    assert StatusEntry.objects.filter(case=case, action="file").count() == 1
