@@ -27,6 +27,7 @@ from zhifa.records.guards import av_recording_guard
 from zhifa.review.gates import collective_discussion_gate, legal_review_gate
 
 from . import guards as g
+from .publish import REVOCATION_KINDS, publish_decision, withdraw_publication
 from .common import (
     CERTS_SHOWN,
     FINE,
@@ -55,6 +56,7 @@ STATES = {
     "executing": "执行中",
     "court_enforcement": "申请法院强制执行",
     "referred": "移送司法机关",
+    "revoked": "决定已被撤销或变更",
     "closed": "已结案",
     "archived": "已归档",
 }
@@ -434,7 +436,7 @@ PROCEDURE = register_procedure(Procedure(
         T("file", "立案", ("registered",), "filed", "case_filed", rule="PEN-26",
           guards=(g.matter_with_basis, g.entrustment_in_force, g.within_limitation, g.conflicts_declared,
                   g.two_certified_officers),
-          inputs=(Field("head_approved", "经机关负责人批准立案", "bool", required=True),
+          inputs=(OFFICERS, Field("head_approved", "经机关负责人批准立案", "bool", required=True),
                   Field("opinion", "立案意见", "textarea", required=True)),
           effects=(issue_number("case"), lambda ctx: setattr(ctx.case, "filed_on", ctx.on_date),
                    lambda ctx: ctx.close_deadline("PEN-26"),
@@ -549,7 +551,7 @@ PROCEDURE = register_procedure(Procedure(
                   Field("refusal_note", "拒绝签字的注明", "textarea"),
                   Field("party_absent", "当事人无正当理由拒不到场（视为放弃听证）", "bool")),
           after_commit=(generate_after_commit("hearing_record"),)),
-        T("decide", "作出行政处罚决定", ("investigated", "notified", "heard"), "decided", "case_decided",
+        T("decide", "作出行政处罚决定", ("investigated", "notified", "hearing", "heard"), "decided", "case_decided",
           rule="PEN-33",
           guards=(has_proposal, decidable_outcome, no_unreferred_crime, party_heard, not_heavier_than_notified,
                   g.recusal_resolved, within_decision_limit, g.two_certified_officers, education_for_no_penalty,
@@ -566,7 +568,7 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("method", "送达方式", "choice", required=True, choices=SERVICE_METHODS),
                   Field("served_on", "送达日期", "date", required=True),
                   Field("electronic_consent", "当事人同意电子送达并签订确认书", "bool")),
-          effects=(serve_decision_effect,),
+          effects=(serve_decision_effect, publish_decision),
           after_commit=(generate_after_commit("service_receipt"),)),
         T("approve_instalments", "批准暂缓或分期缴纳", ("executing",), None, "case_instalments_approved",
           rule="PEN-36", guards=(instalments_approved,),
@@ -596,7 +598,14 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("summary", "结案报告", "textarea", required=True),),
           effects=(lambda ctx: setattr(ctx.case, "closed_on", ctx.on_date),),
           after_commit=(generate_after_commit("closing_report"),)),
-        T("archive", "移交归档", ("closed", "not_filed", "referred"), "archived", "case_archived", rule="REC-04",
+        T("revoke_decision", "决定被撤销、变更或确认违法", ("decided", "executing", "court_enforcement", "closed"),
+          "revoked", "case_decision_revoked", rule="PUB-05",
+          inputs=(Field("kind", "情形", "choice", required=True, choices=REVOCATION_KINDS),
+                  Field("organ", "作出机关（复议机关、人民法院或本机关）", required=True),
+                  Field("document", "决定书或判决书文号", required=True)),
+          effects=(withdraw_publication,)),
+        T("archive", "移交归档", ("closed", "not_filed", "referred", "revoked"), "archived", "case_archived",
+          rule="REC-04",
           after_commit=(archive_after_commit,)),
     ),
 ))
