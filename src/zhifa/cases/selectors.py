@@ -189,8 +189,8 @@ def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_st
     if with_steps:
         moves = procedure.available(case.state)
         blockers = page_blockers(case=case, procedure=procedure, transitions=moves, actor=actor, on_date=today)
-        steps = [Step(transition=t, blockers=blockers[t.action], fields=t.inputs, secondary=_secondary(procedure, t))
-                 for t in moves]
+        steps = [Step(transition=t, blockers=blockers[t.action], fields=t.inputs,
+                      secondary=_secondary(procedure, t, line)) for t in moves]
     return CaseDetail(
         case=case, procedure=procedure, state_label=procedure.state_label(case.state), progress=progress,
         side_state="" if case.state in line else procedure.state_label(case.state),
@@ -233,7 +233,11 @@ def _dead_end(procedure: Procedure, state: str) -> bool:
     return bool(moves) and all(t.target in procedure.terminal for t in moves)
 
 
-def _secondary(procedure: Procedure, t: Transition) -> bool:
+def _secondary(procedure: Procedure, t: Transition, line: tuple[str, ...]) -> bool:
+    """Recusal, extension, revocation (acts open in many states) and side exits; a move onto the
+    main line is never secondary."""
+    if t.target in line:
+        return False
     return len(t.sources) >= 4 or (t.target is not None and _dead_end(procedure, t.target))
 
 

@@ -149,7 +149,7 @@ def _page_context(request, case: Case, *, step_state: dict | None = None) -> dic
             "warn_reason": state.get("warn_reason", ""),
         })
     return {"case": case, "d": detail, "steps": steps, "can_act": can_act, "links": _links(case),
-            "has_secondary": any(s["step"].secondary for s in steps),
+            "has_secondary": any(s["step"].secondary for s in steps) and not all(s["step"].secondary for s in steps),
             "party_form": PartyAddForm(), "officer_form": OfficerAddForm(case=case) if can_act else None}
 
 
