@@ -182,6 +182,17 @@ def _check_source(case: Case, procedure: Procedure, t: Transition) -> None:
         )
 
 
+def _check_date(case: Case, on_date: dt.date) -> None:
+    """The record of a case runs forward (REC-01): a step is not dated before the step before it,
+    nor after today."""
+    if on_date > timezone.localdate():
+        raise DomainError("办理日期不能晚于今天。", code="invalid", rule="REC-01", fields={"on_date": "不能晚于今天"})
+    last = StatusEntry.objects.filter(case=case).order_by("-seq").values_list("on_date", flat=True).first()
+    if last is not None and on_date < last:
+        raise DomainError(f"办理日期不能早于上一环节的日期（{last:%Y年%m月%d日}）（规则 REC-01）。", code="invalid",
+                          rule="REC-01", fields={"on_date": "早于上一环节的日期"})
+
+
 def _run_guards(ctx: TransitionContext) -> None:
     for g in ctx.transition.guards:
         g.check(ctx)
@@ -202,6 +213,7 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
         _check_source(locked, procedure, t)
         cleaned = clean_input(t.inputs, data, rule=t.rule or None)
         today = on_date or timezone.localdate()
+        _check_date(locked, today)
         ctx = TransitionContext(case=locked, procedure=procedure, transition=t, actor=actor, data=cleaned,
                                 on_date=today, warn_reason=(warn_reason or "").strip())
         _run_guards(ctx)

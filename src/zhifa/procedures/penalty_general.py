@@ -364,6 +364,17 @@ def electronic_service_consented(ctx: TransitionContext) -> None:
         ctx.refuse("PEN-35", "电子送达须经当事人同意并签订确认书（规则 PEN-35）。", field="electronic_consent")
 
 
+@guard("TIME-12", "送达日期", needs_input=True)
+def service_date_possible(ctx: TransitionContext) -> None:
+    """TIME-12: a document is served on or after the day it was made, and not in the future."""
+    served = dt.date.fromisoformat(ctx.data["served_on"])
+    made = ctx.case.decided_on if ctx.transition.action == "serve_decision" else None
+    if made and served < made:
+        ctx.refuse("TIME-12", f"送达日期不能早于决定日期（{made:%Y年%m月%d日}）（规则 TIME-12）。", field="served_on")
+    if served > ctx.on_date:
+        ctx.refuse("TIME-12", "送达日期不能晚于登记当日（规则 TIME-12）。", field="served_on")
+
+
 def serve_decision_effect(ctx: TransitionContext) -> None:
     served = service_date(method=ctx.data["method"], on=dt.date.fromisoformat(ctx.data["served_on"]))
     ctx.case.data["serve_decision"]["served_date"] = served.isoformat()
@@ -516,7 +527,8 @@ PROCEDURE = register_procedure(Procedure(
                   Field("deviation_reason", "偏离裁量基准的理由", "textarea")),
           effects=(propose_effect,)),
         T("serve_notice", "送达行政处罚事先告知书", ("investigated",), "notified", "case_notice_served",
-          rule="PEN-18", guards=(has_proposal, proposal_is_penalty, hearing_right_told, g.recusal_resolved),
+          rule="PEN-18", guards=(has_proposal, proposal_is_penalty, hearing_right_told, g.recusal_resolved,
+                                 service_date_possible),
           inputs=(Field("method", "送达方式", "choice", required=True, choices=SERVICE_METHODS),
                   Field("served_on", "送达日期", "date", required=True),
                   Field("hearing_right_told", "已告知听证权利", "bool")),
@@ -564,7 +576,7 @@ PROCEDURE = register_procedure(Procedure(
           effects=(issue_number("penalty_decision"), decide_effect),
           after_commit=(generate_after_commit("penalty_decision"),)),
         T("serve_decision", "送达处罚决定书", ("decided",), "executing", "case_decision_served", rule="PEN-35",
-          guards=(electronic_service_consented, service_in_time),
+          guards=(service_date_possible, electronic_service_consented, service_in_time),
           inputs=(Field("method", "送达方式", "choice", required=True, choices=SERVICE_METHODS),
                   Field("served_on", "送达日期", "date", required=True),
                   Field("electronic_consent", "当事人同意电子送达并签订确认书", "bool")),

@@ -37,7 +37,7 @@ def refused(case, action, w, data=None, *, rule, **kw):
 
 def filed(w, **kw):
     case = register_case(w, **kw)
-    move(case, "file", w, {"head_approved": True, "opinion": "立案"})
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=TODAY - dt.timedelta(days=40))
     return case
 
 
@@ -272,6 +272,8 @@ def decided(w):
 def test_pen35_electronic_service_needs_consent(penalty_world):
     w = penalty_world
     case = decided(w)
+    refused(case, "serve_decision", w, {"method": "direct", "served_on": (TODAY - dt.timedelta(days=1)).isoformat()},
+            rule="TIME-12")
     refused(case, "serve_decision", w, {"method": "electronic", "served_on": TODAY.isoformat()}, rule="PEN-35")
     move(case, "serve_decision", w, {"method": "electronic", "served_on": TODAY.isoformat(),
                                      "electronic_consent": True})

@@ -78,14 +78,17 @@ def test_ordinary_procedure_end_to_end(penalty_world):
 def test_late_payment_adds_capped_surcharge(penalty_world):
     """PEN-38: 3 % a day from the day after the deadline, never more than the fine."""
     w = penalty_world
-    case = register_case(w)
-    investigate(case, w)
-    move(case, "propose", w, PROPOSAL)
-    move(case, "serve_notice", w, {"method": "direct", "served_on": (TODAY - dt.timedelta(days=90)).isoformat()})
-    move(case, "decide", w, {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True})
-    served = TODAY - dt.timedelta(days=60)
-    move(case, "serve_decision", w, {"method": "direct", "served_on": served.isoformat()})
-    case.refresh_from_db()
+    ago = lambda n: TODAY - dt.timedelta(days=n)  # noqa: E731
+    case = register_case(w, discovered_on=ago(120), occurred_on=ago(125))
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=ago(110))
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"},
+         on_date=ago(109))
+    move(case, "conclude_investigation", w, {"report": "终结"}, on_date=ago(100))
+    move(case, "propose", w, PROPOSAL, on_date=ago(99))
+    move(case, "serve_notice", w, {"method": "direct", "served_on": ago(95).isoformat()}, on_date=ago(95))
+    move(case, "decide", w, {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True},
+         on_date=ago(60))
+    move(case, "serve_decision", w, {"method": "direct", "served_on": ago(60).isoformat()}, on_date=ago(60))
     # 60 days after service, the 15-day deadline is long past: the surcharge has reached the cap.
     move(case, "record_payment", w, {"amount": "20000", "paid_on": TODAY.isoformat(), "method": "bank"})
     case.refresh_from_db()
@@ -95,6 +98,20 @@ def test_late_payment_adds_capped_surcharge(penalty_world):
     assert "加处罚款20000.00元" in exc.value.message
     move(case, "record_payment", w, {"amount": "20000", "paid_on": TODAY.isoformat(), "method": "bank"})
     move(case, "close", w, {"summary": "罚款及加处罚款已缴清"})
+
+
+def test_steps_run_forward_in_time(penalty_world):
+    """REC-01: a step dated before the previous one, or in the future, is refused."""
+    from zhifa.core.errors import DomainError
+
+    w = penalty_world
+    case = register_case(w, discovered_on=TODAY - dt.timedelta(days=10))
+    with pytest.raises(DomainError) as exc:
+        move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=TODAY - dt.timedelta(days=11))
+    assert exc.value.rule == "REC-01" and "on_date" in exc.value.fields
+    with pytest.raises(DomainError):
+        move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=TODAY + dt.timedelta(days=1))
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=TODAY - dt.timedelta(days=10))
 
 
 def test_simple_procedure_on_the_spot(penalty_world):
