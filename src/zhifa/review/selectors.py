@@ -131,12 +131,15 @@ def discussion_standing(case: Case) -> dict:
 # --- queues -----------------------------------------------------------------------------------------
 
 
-def review_queue(*, user, status: str | None = None, mine: bool = False):
-    """Reviews in the agencies the user may see; a reviewer's default is their own body."""
+def review_queue(*, user, status: str | None = None, mine: bool = False, body_id: int | None = None):
+    """Reviews in the agencies the user may see, per review body (L2); `mine`: assigned to me, or
+    unassigned in my own body."""
     qs = Review.objects.filter(agency__in=roles.agencies_visible_to(user)).select_related(
         "case", "agency", "body", "reviewer")
     if status:
         qs = qs.filter(status=status)
+    if body_id:
+        qs = qs.filter(body_id=body_id)
     if mine:
         officer_id = getattr(user, "officer_id", None)
         dept = Officer.objects.filter(pk=officer_id).values_list("department_id", flat=True).first()

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from zhifa.cases.models import Case, CaseOfficer, StatusEntry
 from zhifa.core.errors import DomainError
 from zhifa.org import roles
-from zhifa.org.models import Officer
+from zhifa.org.models import Department, Officer
 
 from . import selectors, services
 from .models import Coordination, Meeting, Review, ReviewOpinion
@@ -53,11 +53,15 @@ def queue(request):
     if tab == "overdue":
         rows = selectors.overdue_reviews(user=user)
     elif tab == "all":
-        rows = selectors.review_queue(user=user, status=request.GET.get("status") or None)
+        body = request.GET.get("body", "")
+        rows = selectors.review_queue(user=user, status=request.GET.get("status") or None,
+                                      body_id=int(body) if body.isdigit() else None)
     else:
         rows = selectors.review_queue(user=user, mine=True).filter(status__in=Review.OPEN)
     return render(request, "review/queue.html", {
         "tab": tab, "rows": rows[:200], "statuses": Review.Status.choices, "today": timezone.localdate(),
+        "bodies": Department.objects.filter(is_legal_review_body=True, active=True,
+                                            agency__in=roles.agencies_visible_to(user)).select_related("agency"),
         "alerts": selectors.alerts_for(user)[:10],
     })
 
