@@ -68,6 +68,11 @@ def test_ordinary_procedure_end_to_end(penalty_world):
     assert Entry.objects.filter(subject=f"cases.case:{case.pk}", kind="case_decided").count() == 1
     seqs = list(StatusEntry.objects.filter(case=case).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+    # Every row the case's entries cover still hashes to what the ledger recorded.
+    from zhifa.ledger.verify import ledger_verify
+
+    report = ledger_verify()
+    assert [p for p in report.problems if p["kind"].startswith("case_")] == []
 
 
 def test_late_payment_adds_capped_surcharge(penalty_world):
