@@ -12,12 +12,14 @@ from django.contrib.auth import get_user_model
 from zhifa.cases.engine import TransitionRefused, case_transition
 from zhifa.cases.testing import register_case
 from zhifa.core.calendar import add_working_days
+from zhifa.core.errors import DomainError
+from zhifa.documents.services import document_generate
 from zhifa.org import roles
 from zhifa.org import services as org
 from zhifa.org.identity_fixtures import make_resident_id
 from zhifa.review import services
 from zhifa.review.models import Review
-from zhifa.review.requirements import materials_check
+from zhifa.review.requirements import expected_documents, materials_check
 
 from .conftest import AGREE
 
@@ -63,10 +65,18 @@ def reviewer(penalty_world):
     return officer, user
 
 
-def test_hearing_held_needs_review_then_passes_then_statement_voids(penalty_world, reviewer):
+def test_hearing_held_needs_review_then_passes_then_statement_voids(penalty_world, reviewer,
+                                                                    django_capture_on_commit_callbacks):
     w = penalty_world
     officer, user = reviewer
-    case = _heard_case(w)
+    with django_capture_on_commit_callbacks(execute=False):  # the documents are not generated
+        case = _heard_case(w)
+    with pytest.raises(DomainError) as exc:
+        services.review_submit(case=case, actor=w.actor)
+    assert "documents" in exc.value.fields and "立案" in exc.value.fields["documents"]
+    for code in {code for code, _ in expected_documents(case)}:
+        with django_capture_on_commit_callbacks(execute=True):
+            document_generate(case=case, template=code, actor=w.actor)
     with pytest.raises(TransitionRefused) as exc:
         _move(case, "decide", w, DECISION)
     assert exc.value.rule == "REV-01" and "听证" in exc.value.message
