@@ -232,12 +232,17 @@ def case_action(request, case_id: int, action: str):
 
 @login_required
 def meeting_page(request, meeting_id: int):
-    """集体讨论记录 as a printable page (the documents app will render the PDF when it lands)."""
+    """集体讨论记录 as a printable page, with the issued document (documents app) once rendered."""
+    from zhifa.documents.models import DocumentRequest
+
     m = Meeting.objects.filter(pk=meeting_id, agency__in=roles.agencies_visible_to(request.user)).select_related(
         "case", "agency", "chair", "recorded_by").first()
     if m is None:
         raise Http404
-    return render(request, "review/meeting.html", {"m": m, "current": selectors.current_meeting(m.case) == m})
+    doc_request = (DocumentRequest.objects.filter(case=m.case, template="collective_discussion", extra__meeting=m.pk)
+                   .select_related("document").order_by("-id").first())
+    return render(request, "review/meeting.html", {"m": m, "current": selectors.current_meeting(m.case) == m,
+                                                   "doc_request": doc_request})
 
 
 @login_required

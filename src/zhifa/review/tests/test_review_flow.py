@@ -306,5 +306,11 @@ def test_meeting_issues_the_record_document_without_voiding_review_or_discussion
         _meeting(world, case)
     doc = Document.objects.get(case=case, template="collective_discussion")
     assert doc.pdf_sha256
+    from django.test import Client
+
+    c = Client()
+    c.force_login(world["u_head"])
+    page = c.get(f"/review/meetings/{Meeting.objects.get(case=case).pk}/").content.decode()
+    assert f"/documents/{doc.pk}.pdf" in page
     assert selectors.review_standing(case).satisfied and selectors.discussion_standing(case)["satisfied"]
     case_transition(case=case, action="decide", actor=world["u_head"], data={})
