@@ -82,7 +82,19 @@ def _meeting_if_needed(case, heads, today):
             conclusion="approve", decision="同意按拟处理意见作出行政处罚决定。")
 
 
+def _render_pending_documents(case) -> None:
+    """The worker renders documents after the demo loads; the review needs them now (the
+    submission checks that every document of the steps taken exists, and freezes them)."""
+    from zhifa.documents.models import DocumentRequest
+    from zhifa.documents.services import document_request_run
+
+    for pk in DocumentRequest.objects.filter(case=case, status=DocumentRequest.Status.PENDING).values_list(
+            "pk", flat=True).order_by("pk"):
+        document_request_run(request_id=pk)
+
+
 def _run(plan: str, case, today) -> str:
+    _render_pending_documents(case)
     handler = _handler(case)
     heads = _heads(case.agency)
     submitter = handler or heads[0]
