@@ -123,8 +123,8 @@ def case_standing(request, case_id: int):
 
 
 @router.get("/queue", summary="审核队列")
-def queue(request, status: str | None = None, mine: bool = False):
-    qs = selectors.review_queue(user=request_actor(request), status=status or None, mine=mine)
+def queue(request, status: str | None = None, mine: bool = False, body: int | None = None):
+    qs = selectors.review_queue(user=request_actor(request), status=status or None, mine=mine, body_id=body)
     return [review_out(r) for r in qs[:500]]
 
 

@@ -51,9 +51,16 @@ def _heads(agency):
 
 
 def _handler(case):
+    """A login of the case team (the lead officer gets one if nobody on the team has)."""
     User = get_user_model()
     team = CaseOfficer.objects.filter(case=case).values("officer_id")
-    return User.objects.filter(officer_id__in=team, is_active=True).first()
+    user = User.objects.filter(officer_id__in=team, is_active=True).first()
+    if user is None:
+        officer = case.lead_officer
+        user = User.objects.create_user(f"officer{officer.pk}", f"officer{officer.pk}@jiangchuan.example.cn", PASSWORD,
+                                        agency=case.agency, officer=officer, display_name=officer.name)
+        user.groups.add(roles.ensure_groups()[roles.OFFICER])
+    return user
 
 
 def _reviewer(case):
@@ -82,7 +89,19 @@ def _meeting_if_needed(case, heads, today):
             conclusion="approve", decision="同意按拟处理意见作出行政处罚决定。")
 
 
+def _render_pending_documents(case) -> None:
+    """The worker renders documents after the demo loads; the review needs them now (the
+    submission checks that every document of the steps taken exists, and freezes them)."""
+    from zhifa.documents.models import DocumentRequest
+    from zhifa.documents.services import document_request_run
+
+    for pk in DocumentRequest.objects.filter(case=case, status=DocumentRequest.Status.PENDING).values_list(
+            "pk", flat=True).order_by("pk"):
+        document_request_run(request_id=pk)
+
+
 def _run(plan: str, case, today) -> str:
+    _render_pending_documents(case)
     handler = _handler(case)
     heads = _heads(case.agency)
     submitter = handler or heads[0]

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from zhifa.cases.models import Case, CaseOfficer, StatusEntry
-from zhifa.cases.snapshot import case_snapshot
+from zhifa.cases.snapshot import case_snapshot, case_snapshot_digest
 from zhifa.catalog.discretion import benchmark_apply, deviation_requires, major_decision_match
 from zhifa.catalog.models import Matter, PenaltyType
 from zhifa.catalog.services import setting_value
@@ -17,6 +17,43 @@ from zhifa.core.errors import DomainError
 SIMPLE_PROCEDURES = {"penalty_simple"}
 # Steps that gather evidence (penalty_general); the records app adds its own evidence part.
 EVIDENCE_STEPS = ("record_inspection", "record_interview", "preserve_evidence", "preservation_decide", "seize")
+
+
+# Documents that belong to the review itself (the 集体讨论记录): issuing them must not change what
+# was reviewed or discussed, so they are left out of the review's snapshot.
+REVIEW_OWN_TEMPLATES = {"collective_discussion"}
+
+
+def review_snapshot(case: Case) -> dict:
+    """`cases.snapshot.case_snapshot` without the review's own documents (REV-01, REV-08)."""
+    snap = case_snapshot(case)
+    if isinstance(snap.get("documents"), list):
+        snap["documents"] = [d for d in snap["documents"] if d.get("template") not in REVIEW_OWN_TEMPLATES]
+    return snap
+
+
+def review_digest(case: Case, snapshot: dict | None = None) -> str:
+    return case_snapshot_digest(case, snapshot if snapshot is not None else review_snapshot(case))
+
+
+def expected_documents(case: Case) -> list[tuple[str, str]]:
+    """(template, step label) of the documents the procedure generates for the steps taken so far
+    (after-commit hooks carrying a `template`), the review's own excepted."""
+    from zhifa.cases.engine import get_procedure
+
+    try:
+        procedure = get_procedure(case.procedure)
+    except DomainError:
+        return []
+    out = []
+    for t in procedure.transitions:
+        if t.action not in (case.data or {}):
+            continue
+        for hook in t.after_commit:
+            code = getattr(hook, "template", None)
+            if code and code not in REVIEW_OWN_TEMPLATES:
+                out.append((code, t.label))
+    return out
 
 
 def _propose(case: Case) -> dict:
@@ -155,7 +192,7 @@ def materials_check(case: Case, *, investigation_report: str = "", snapshot: dic
     records and documents apps supply them, else from the steps recorded on the case."""
     data = case.data or {}
     p = _propose(case)
-    parts = snapshot if snapshot is not None else case_snapshot(case)
+    parts = snapshot if snapshot is not None else review_snapshot(case)
     items = []
 
     items.append({"key": "proposal", "label": "拟处理决定（案件审查意见）", "required": True,
@@ -174,9 +211,13 @@ def materials_check(case: Case, *, investigation_report: str = "", snapshot: dic
                   "detail": "已提交" if report else "请填写调查终结报告或拟处理意见中的事实与证据理由"})
 
     if "documents" in parts:
-        docs = parts["documents"]
-        items.append({"key": "documents", "label": "执法文书", "required": True, "present": bool(docs),
-                      "detail": f"文书 {len(docs)} 份" if docs else "尚无执法文书"})
+        docs = parts["documents"] or []
+        have = {d.get("template") for d in docs}
+        missing = [label for code, label in expected_documents(case) if code not in have]
+        detail = (f"文书 {len(docs)} 份" if docs else "无应生成的文书") if not missing else \
+            f"尚未生成：{'、'.join(dict.fromkeys(missing))}的文书（请待生成完成或在文书页重新生成）"
+        items.append({"key": "documents", "label": "执法文书", "required": True, "present": not missing,
+                      "detail": detail})
     else:
         served = "serve_notice" in data
         items.append({"key": "documents", "label": "执法文书", "required": False, "present": served,

@@ -12,7 +12,6 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from zhifa.cases.models import Case, StatusEntry
-from zhifa.cases.snapshot import case_snapshot, case_snapshot_digest
 from zhifa.catalog.services import setting_value
 from zhifa.core import calendar as cal
 from zhifa.core.canonical import canonical_json
@@ -28,7 +27,14 @@ from .models import (
     ReviewOpinion,
     ReviewRound,
 )
-from .requirements import discussion_required, review_required, statutory, step_label
+from .requirements import (
+    discussion_required,
+    review_digest,
+    review_required,
+    review_snapshot,
+    statutory,
+    step_label,
+)
 
 
 def _name(user) -> str:
@@ -60,7 +66,7 @@ class ReviewStanding:
 def _changed_parts(frozen: dict, case: Case) -> list[str]:
     """What differs between the frozen snapshot and the case now: step records, case fields,
     registered parts (evidence, documents …), named for the message that voids a pass."""
-    now = json.loads(canonical_json(case_snapshot(case)))
+    now = json.loads(canonical_json(review_snapshot(case)))
     out = []
     for part in sorted(set(frozen) | set(now)):
         a, b = frozen.get(part), now.get(part)
@@ -101,7 +107,7 @@ def review_standing(case: Case) -> ReviewStanding:
         st.message = (f"已依据第{rnd.number}轮法制审核结论作出决定。" if st.passed
                       else f"第{rnd.number}轮法制审核{review.get_status_display()}。")
         return st
-    st.digest_now = case_snapshot_digest(case)
+    st.digest_now = review_digest(case)
     st.current = st.digest_now == rnd.digest
     if not st.passed:
         st.message = f"第{rnd.number}轮法制审核{review.get_status_display()}，尚未通过。"
@@ -116,7 +122,7 @@ def review_standing(case: Case) -> ReviewStanding:
 
 def current_meeting(case: Case) -> Meeting | None:
     """The latest collective discussion held on the case as it is now (REV-08)."""
-    latest = Meeting.objects.filter(case=case, digest=case_snapshot_digest(case)).order_by("-id").first()
+    latest = Meeting.objects.filter(case=case, digest=review_digest(case)).order_by("-id").first()
     return latest if latest is not None and latest.conclusion != Meeting.Conclusion.REJECT else None
 
 
@@ -131,12 +137,15 @@ def discussion_standing(case: Case) -> dict:
 # --- queues -----------------------------------------------------------------------------------------
 
 
-def review_queue(*, user, status: str | None = None, mine: bool = False):
-    """Reviews in the agencies the user may see; a reviewer's default is their own body."""
+def review_queue(*, user, status: str | None = None, mine: bool = False, body_id: int | None = None):
+    """Reviews in the agencies the user may see, per review body (L2); `mine`: assigned to me, or
+    unassigned in my own body."""
     qs = Review.objects.filter(agency__in=roles.agencies_visible_to(user)).select_related(
         "case", "agency", "body", "reviewer")
     if status:
         qs = qs.filter(status=status)
+    if body_id:
+        qs = qs.filter(body_id=body_id)
     if mine:
         officer_id = getattr(user, "officer_id", None)
         dept = Officer.objects.filter(pk=officer_id).values_list("department_id", flat=True).first()

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhifa.cases.models import Case, CaseOfficer
-from zhifa.cases.snapshot import case_snapshot, case_snapshot_digest
 from zhifa.catalog.services import setting_value
 from zhifa.core.canonical import canonical_json, digest
 from zhifa.core.deadlines import compute_due
@@ -41,7 +40,9 @@ from .requirements import (
     auto_checks,
     discussion_required,
     materials_check,
+    review_digest,
     review_required,
+    review_snapshot,
 )
 
 # REV-02: 行政处罚法 (2021 revision) in force from 2021-07-15; reviewers who started earlier are
@@ -149,8 +150,8 @@ def review_submit(*, case: Case, actor, investigation_report: str = "", note: st
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         review = Review.objects.select_for_update().filter(case=locked).first()
-        snapshot = case_snapshot(locked)
-        snap_digest = case_snapshot_digest(locked, snapshot)
+        snapshot = review_snapshot(locked)
+        snap_digest = review_digest(locked, snapshot)
         if review is not None:
             last = review.round_rows.order_by("-number").first()
             if review.status in Review.OPEN:
@@ -413,12 +414,32 @@ def meeting_record(*, case: Case, actor, held_on: dt.date, chair, participants: 
         meeting = Meeting.objects.create(
             case=locked, agency=locked.agency, held_on=held_on, place=place.strip(), chair=chair, participants=rows,
             attendees_other=attendees_other.strip(), reasons=discussion_required(locked), discussion=discussion.strip(),
-            conclusion=conclusion, decision=decision.strip(), recorded_by=actor, digest=case_snapshot_digest(locked),
+            conclusion=conclusion, decision=decision.strip(), recorded_by=actor, digest=review_digest(locked),
         )
         ledger_append(kind="collective_discussion_recorded", actor=actor, subject=locked,
                       payload={"meeting": meeting.pk, "conclusion": conclusion, "snapshot_digest": meeting.digest,
                                "participants": [r["user"] for r in rows]}, rows=[meeting])
+        transaction.on_commit(lambda: _meeting_document(meeting.pk))
     return meeting
+
+
+def _meeting_document(meeting_id: int) -> None:
+    """集体讨论记录 as an issued document (documents app, template "collective_discussion")."""
+    from zhifa.documents.services import document_generate
+
+    m = Meeting.objects.select_related("case", "chair", "recorded_by").get(pk=meeting_id)
+
+    def name(u):
+        return u.display_name or u.get_full_name() or u.get_username()
+
+    document_generate(case=m.case, template="collective_discussion", actor=m.recorded_by, extra={
+        "held_on": f"{m.held_on:%Y年%m月%d日}", "place": m.place, "chair": name(m.chair),
+        "attendees": "、".join(p["name"] for p in m.participants), "observers": m.attendees_other,
+        "recorder": name(m.recorded_by),
+        "discussion": "\n".join(([m.discussion] if m.discussion else [])
+                                + [f"{p['name']}：{p['opinion']}" for p in m.participants]),
+        "conclusion": f"{m.get_conclusion_display()}。{m.decision}", "meeting": m.pk,
+    })
 
 
 # --- time limits (REV-06) ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from zhifa.cases.models import Case, CaseOfficer, StatusEntry
 from zhifa.core.errors import DomainError
 from zhifa.org import roles
-from zhifa.org.models import Officer
+from zhifa.org.models import Department, Officer
 
 from . import selectors, services
 from .models import Coordination, Meeting, Review, ReviewOpinion
@@ -53,11 +53,15 @@ def queue(request):
     if tab == "overdue":
         rows = selectors.overdue_reviews(user=user)
     elif tab == "all":
-        rows = selectors.review_queue(user=user, status=request.GET.get("status") or None)
+        body = request.GET.get("body", "")
+        rows = selectors.review_queue(user=user, status=request.GET.get("status") or None,
+                                      body_id=int(body) if body.isdigit() else None)
     else:
         rows = selectors.review_queue(user=user, mine=True).filter(status__in=Review.OPEN)
     return render(request, "review/queue.html", {
         "tab": tab, "rows": rows[:200], "statuses": Review.Status.choices, "today": timezone.localdate(),
+        "bodies": Department.objects.filter(is_legal_review_body=True, active=True,
+                                            agency__in=roles.agencies_visible_to(user)).select_related("agency"),
         "alerts": selectors.alerts_for(user)[:10],
     })
 
@@ -228,12 +232,17 @@ def case_action(request, case_id: int, action: str):
 
 @login_required
 def meeting_page(request, meeting_id: int):
-    """集体讨论记录 as a printable page (the documents app will render the PDF when it lands)."""
+    """集体讨论记录 as a printable page, with the issued document (documents app) once rendered."""
+    from zhifa.documents.models import DocumentRequest
+
     m = Meeting.objects.filter(pk=meeting_id, agency__in=roles.agencies_visible_to(request.user)).select_related(
         "case", "agency", "chair", "recorded_by").first()
     if m is None:
         raise Http404
-    return render(request, "review/meeting.html", {"m": m, "current": selectors.current_meeting(m.case) == m})
+    doc_request = (DocumentRequest.objects.filter(case=m.case, template="collective_discussion", extra__meeting=m.pk)
+                   .select_related("document").order_by("-id").first())
+    return render(request, "review/meeting.html", {"m": m, "current": selectors.current_meeting(m.case) == m,
+                                                   "doc_request": doc_request})
 
 
 @login_required

@@ -121,6 +121,8 @@ def test_pages_render_and_forms_post(world):
     assert "无需重新送审" in resp.content.decode()
     for url in ("/review/", "/review/?tab=all", "/review/?tab=overdue", "/review/reports/", "/review/cases/"):
         assert head.get(url).status_code == 200, url
+    page = head.get(f"/review/?tab=all&body={world['legal'].pk}").content.decode()
+    assert str(case) in page and "审核通过" in page
     resp = head.post(f"/review/case/{case.pk}/meeting/", {
         "held_on": dt.date.today().isoformat(), "chair": world["u_head"].pk,
         "participants": [world["u_head"].pk, world["u_head2"].pk], f"opinion_{world['u_head'].pk}": "同意",

@@ -291,3 +291,26 @@ def test_supervisor_sees_overdue_reviews_of_the_region(world, django_user_model)
     other = django_user_model.objects.create_user("other", password="x")
     other.groups.add(roles.ensure_groups()[roles.SUPERVISOR])
     assert not selectors.overdue_reviews(user=other).exists()
+
+
+def test_meeting_issues_the_record_document_without_voiding_review_or_discussion(
+        world, django_capture_on_commit_callbacks):
+    from zhifa.documents.models import Document
+
+    case = make_case(world, fine="70000")
+    review = _submit(world, case)
+    services.review_assign(review=review, reviewer=world["wang"], actor=world["u_wang"])
+    services.review_opinion_sign(review=review, actor=world["u_wang"], conclusion="agree", checklist=AGREE,
+                                 summary="同意")
+    with django_capture_on_commit_callbacks(execute=True):
+        _meeting(world, case)
+    doc = Document.objects.get(case=case, template="collective_discussion")
+    assert doc.pdf_sha256
+    from django.test import Client
+
+    c = Client()
+    c.force_login(world["u_head"])
+    page = c.get(f"/review/meetings/{Meeting.objects.get(case=case).pk}/").content.decode()
+    assert f"/documents/{doc.pk}.pdf" in page
+    assert selectors.review_standing(case).satisfied and selectors.discussion_standing(case)["satisfied"]
+    case_transition(case=case, action="decide", actor=world["u_head"], data={})

@@ -1,0 +1,99 @@
+"""The gates on the real ordinary penalty procedure: a hearing held makes review mandatory
+(REV-01 (2), PEN-32: review after the hearing); a pass lets the decision through; a statement
+received after the pass voids it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from zhifa.cases.engine import TransitionRefused, case_transition
+from zhifa.cases.testing import register_case
+from zhifa.core.calendar import add_working_days
+from zhifa.core.errors import DomainError
+from zhifa.documents.services import document_generate
+from zhifa.org import roles
+from zhifa.org import services as org
+from zhifa.org.identity_fixtures import make_resident_id
+from zhifa.review import services
+from zhifa.review.models import Review
+from zhifa.review.requirements import expected_documents, materials_check
+
+from .conftest import AGREE
+
+TODAY = dt.date.today()
+PROPOSAL = {"outcome": "penalty", "penalty_types": ["fine", "suspend_business"], "fine_amount": "25000",
+            "correction_order": "责令改正", "reasons_evidence": "笔录印证", "reasons_basis": "依据第126条",
+            "reasons_discretion": "一般情形"}
+DECISION = {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True}
+
+
+def _move(case, action, w, data):
+    return case_transition(case=case, action=action, actor=w.actor, data=data)
+
+
+def _heard_case(w):
+    case = register_case(w)
+    _move(case, "file", w, {"head_approved": True, "opinion": "立案"})
+    _move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
+    _move(case, "conclude_investigation", w, {"report": "调查终结：事实清楚。"})
+    _move(case, "propose", w, PROPOSAL)
+    served = TODAY - dt.timedelta(days=40)
+    _move(case, "serve_notice", w, {"method": "direct", "hearing_right_told": True, "served_on": served.isoformat()})
+    _move(case, "request_hearing", w, {"received_on": TODAY.isoformat(),
+                                       "postmarked_on": add_working_days(served, 3).isoformat()})
+    notice_on = TODAY - dt.timedelta(days=20)
+    _move(case, "schedule_hearing", w, {"place": "听证室", "presider": w.presider.pk, "public": True,
+                                        "notice_served_on": notice_on.isoformat(),
+                                        "hearing_date": add_working_days(notice_on, 7).isoformat()})
+    _move(case, "hold_hearing", w, {"transcript": "听证笔录", "refusal_note": "当事人拒绝签字，已注明"})
+    case.refresh_from_db()
+    return case
+
+
+@pytest.fixture
+def reviewer(penalty_world):
+    w = penalty_world
+    legal = org.department_create(agency=w.agency, name="法制科", is_legal_review_body=True, actor=w.actor)
+    officer = org.officer_register(name="钱律", id_number=make_resident_id("369102", dt.date(1986, 2, 3), 61),
+                                   agency=w.agency, department=legal, legal_qualification_number="A2020001",
+                                   actor=w.actor)
+    user = get_user_model().objects.create_user("qianlv", password="x", agency=w.agency, officer=officer)
+    user.groups.add(roles.ensure_groups()[roles.REVIEWER])
+    return officer, user
+
+
+def test_hearing_held_needs_review_then_passes_then_statement_voids(penalty_world, reviewer,
+                                                                    django_capture_on_commit_callbacks):
+    w = penalty_world
+    officer, user = reviewer
+    with django_capture_on_commit_callbacks(execute=False):  # the documents are not generated
+        case = _heard_case(w)
+    with pytest.raises(DomainError) as exc:
+        services.review_submit(case=case, actor=w.actor)
+    assert "documents" in exc.value.fields and "立案" in exc.value.fields["documents"]
+    for code in {code for code, _ in expected_documents(case)}:
+        with django_capture_on_commit_callbacks(execute=True):
+            document_generate(case=case, template=code, actor=w.actor)
+    with pytest.raises(TransitionRefused) as exc:
+        _move(case, "decide", w, DECISION)
+    assert exc.value.rule == "REV-01" and "听证" in exc.value.message
+    assert {m["key"]: m["present"] for m in materials_check(case)} == {
+        "proposal": True, "evidence": True, "investigation_report": True, "documents": True,
+        "hearing_transcript": True}
+    services.review_submit(case=case, actor=w.actor)
+    review = Review.objects.get(case=case)
+    services.review_assign(review=review, reviewer=officer, actor=w.actor)
+    services.review_opinion_sign(review=review, actor=user, conclusion="agree", checklist=AGREE, summary="同意。")
+    # The party's late statement after the pass changes the case: the pass is void (REV-01).
+    _move(case, "receive_statement", w, {"statement": "补充申辩", "review_note": "逐项复核", "adopted": False})
+    with pytest.raises(TransitionRefused) as exc:
+        _move(case, "decide", w, DECISION)
+    assert exc.value.code == "legal_review_void" and "陈述申辩" in exc.value.message
+    services.review_submit(case=case, actor=w.actor, note="已复核当事人补充申辩")
+    review.refresh_from_db()
+    services.review_opinion_sign(review=review, actor=user, conclusion="agree", checklist=AGREE, summary="同意。")
+    entry = _move(case, "decide", w, DECISION)
+    assert entry.to_state == "decided"
