@@ -13,6 +13,7 @@ from zhifa.catalog import services as catalog
 from zhifa.catalog.models import LegalBasis, Matter
 from zhifa.org import services as org
 from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
+from django.utils import timezone
 
 TIERS = [
     {"tier": "no_penalty", "conditions": "首次违法、危害后果轻微并及时改正",
@@ -46,7 +47,7 @@ def _publish(matter, actor):
 
 
 def make_world(*, today: dt.date | None = None) -> World:
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     User = get_user_model()
     actor = User.objects.create_superuser("case-admin", "case-admin@example.cn", "zhifa-test-pass-1")
     province = org.region_create(code="369000", name="江南省", level="province", actor=actor)
@@ -99,7 +100,7 @@ def register_case(world: World, *, procedure: str = "penalty_general", parties=N
                   occurred_on=None, matter=None, co_officers=None, **fields):
     from .services import case_register
 
-    today = dt.date.today()
+    today = timezone.localdate()
     return case_register(
         procedure=procedure, agency=world.agency, lead_officer=world.officers[0], actor=world.actor,
         discovered_on=discovered_on or today - dt.timedelta(days=60),

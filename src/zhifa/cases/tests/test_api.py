@@ -9,8 +9,9 @@ from zhifa.cases.models import Case, StatusEntry
 from zhifa.cases.testing import org_party
 from zhifa.ledger.models import Entry
 from zhifa.org import roles
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from zhifa.catalog.models import LegalBasis, Matter
 from zhifa.documents.services import generate_after_commit
 from zhifa.org import services as org
 from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 TEST_PROCEDURE = register_procedure(Procedure(
     name="documents_test", label="文书测试程序", kind="penalty",

@@ -8,8 +8,9 @@ from zhifa.cases.testing import person_party, register_case
 from zhifa.documents.models import Document, DocumentRequest
 
 from .helpers import pdf_text, squash
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 PROPOSAL = {"outcome": "penalty", "penalty_types": ["warning", "fine"], "fine_amount": "20000",
             "correction_order": "责令立即建立进货查验记录制度", "reasons_evidence": "现场检查笔录与询问笔录相互印证",
             "reasons_basis": "违反食品安全法第五十三条，依据第一百二十六条", "reasons_discretion": "属一般情形，按一般档次裁量"}

@@ -13,6 +13,7 @@ from zhifa.documents.models import DocumentRequest
 from zhifa.documents.registry import REGISTRY
 
 from .helpers import docx_text, generate, pdf_text, squash
+from django.utils import timezone
 
 EXTRA = {
     "hearing_notice": {"hearing_date": "2026-12-10", "place": "本局三楼听证室", "presider": "赵敏", "public": True},
@@ -24,7 +25,7 @@ EXTRA = {
     "on_spot_decision": {"violation": "在禁止区域占道经营", "penalty_types": ["fine"], "fine_amount": "150",
                          "place": "江川市清河区河滨路路口", "at": "2026年11月30日10时20分", "refusal_note": "当事人拒绝签收"},
     "service_receipt": {"method": "direct", "served_on": "2026-11-30", "recipient": "李四"},
-    "payment_reminder": {"pay_due": (dt.date.today() - dt.timedelta(days=60)).isoformat()},
+    "payment_reminder": {"pay_due": (timezone.localdate() - dt.timedelta(days=60)).isoformat()},
 }
 EXPECT = {
     "filing_approval": ["立案审批表", "投诉举报"],

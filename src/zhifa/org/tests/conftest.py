@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 
 from zhifa.org import services
 from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from zhifa.cases.services import case_officer_add
 from zhifa.cases.testing import org_party, person_party, register_case
 from zhifa.core.calendar import add_working_days
 from zhifa.ledger.models import Entry
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 PROPOSAL = {"outcome": "penalty", "penalty_types": ["fine"], "fine_amount": "25000",
             "correction_order": "责令改正", "reasons_evidence": "笔录印证", "reasons_basis": "依据第126条",
             "reasons_discretion": "一般情形"}

@@ -10,8 +10,9 @@ from zhifa.cases.engine import TransitionRefused, case_transition
 from zhifa.cases.models import CaseDeadline, StatusEntry
 from zhifa.cases.testing import person_party, register_case
 from zhifa.ledger.models import Entry
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def move(case, action, world, data=None, **kw):

@@ -9,8 +9,9 @@ from zhifa.core.deadlines import compute_due
 from zhifa.publicity.models import Publication
 from zhifa.publicity.selectors import feed_events, published_publications
 from zhifa.publicity.services import publication_publish, publication_review
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 PROPOSAL = {"outcome": "penalty", "penalty_types": ["warning", "fine"], "fine_amount": "25000",
             "correction_order": "责令改正", "reasons_evidence": "笔录印证", "reasons_basis": "依据第126条",
             "reasons_discretion": "一般情形"}

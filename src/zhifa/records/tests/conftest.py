@@ -20,8 +20,9 @@ from zhifa.org import services as org
 from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
 from zhifa.records.archive import archive_after_commit
 from zhifa.records.guards import av_recording_guard
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 TEST_PROCEDURE = register_procedure(Procedure(
     name="records_test", label="记录测试程序", kind="penalty",

@@ -19,8 +19,9 @@ from zhifa.org import roles
 from zhifa.org import services as org
 from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
 from zhifa.review.gates import collective_discussion_gate, legal_review_gate
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 TIERS = [
     {"tier": "lighter", "conditions": "主动消除危害后果", "flags": ["eliminated_harm"], "fine_min": "50000",

@@ -12,6 +12,7 @@ from zhifa.org import roles
 from zhifa.review.models import Review
 
 from .conftest import AGREE, make_case, with_finding
+from django.utils import timezone
 
 
 def _client(user) -> Client:
@@ -84,7 +85,7 @@ def test_api_dispute_and_coordination(world):
 def test_api_meeting_and_scoping(world, django_user_model):
     case = make_case(world, fine="70000")
     head = _client(world["u_head"])
-    body = {"held_on": dt.date.today().isoformat(), "chair_id": world["u_head"].pk, "conclusion": "approve",
+    body = {"held_on": timezone.localdate().isoformat(), "chair_id": world["u_head"].pk, "conclusion": "approve",
             "decision": "同意", "participants": [{"user": world["u_head"].pk, "opinion": "同意"},
                                                 {"user": world["u_head2"].pk, "opinion": "同意"}]}
     m = _json(head.post(f"/api/v1/review/cases/{case.pk}/meetings", body, content_type="application/json"))
@@ -124,7 +125,7 @@ def test_pages_render_and_forms_post(world):
     page = head.get(f"/review/?tab=all&body={world['legal'].pk}").content.decode()
     assert str(case) in page and "审核通过" in page
     resp = head.post(f"/review/case/{case.pk}/meeting/", {
-        "held_on": dt.date.today().isoformat(), "chair": world["u_head"].pk,
+        "held_on": timezone.localdate().isoformat(), "chair": world["u_head"].pk,
         "participants": [world["u_head"].pk, world["u_head2"].pk], f"opinion_{world['u_head'].pk}": "同意",
         f"opinion_{world['u_head2'].pk}": "同意", "conclusion": "approve", "decision": "同意作出决定"}, follow=True)
     assert "集体讨论记录" in resp.content.decode() and "刘副局长" in resp.content.decode()

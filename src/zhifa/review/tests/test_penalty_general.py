@@ -22,8 +22,9 @@ from zhifa.review.models import Review
 from zhifa.review.requirements import expected_documents, materials_check
 
 from .conftest import AGREE
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 PROPOSAL = {"outcome": "penalty", "penalty_types": ["fine", "suspend_business"], "fine_amount": "25000",
             "correction_order": "责令改正", "reasons_evidence": "笔录印证", "reasons_basis": "依据第126条",
             "reasons_discretion": "一般情形"}

@@ -16,6 +16,7 @@ from zhifa.review.models import Meeting, Review, ReviewAlert, ReviewOpinion, Rev
 from zhifa.review.requirements import auto_checks, discussion_required
 
 from .conftest import AGREE, make_case, with_finding
+from django.utils import timezone
 
 
 def _submit(world, case):
@@ -179,7 +180,7 @@ def test_head_upholding_the_opinion_returns_the_case(world):
 
 
 def _meeting(world, case, **kw):
-    args = {"case": case, "actor": world["u_head"], "held_on": dt.date.today(), "chair": world["u_head"],
+    args = {"case": case, "actor": world["u_head"], "held_on": timezone.localdate(), "chair": world["u_head"],
             "participants": [{"user": world["u_head"].pk, "opinion": "同意拟处理意见。"},
                              {"user": world["u_head2"].pk, "opinion": "同意，偏离基准理由充分。"}],
             "conclusion": "approve", "decision": "按拟处理意见作出处罚决定。"}
@@ -224,12 +225,12 @@ def test_rejecting_meeting_or_later_change_needs_a_new_discussion(world):
 
 def test_alerts_to_reviewer_and_head_and_overdue_for_supervisors(world):
     case = make_case(world)
-    rnd = services.review_submit(case=case, actor=world["u_zhang"], on_date=dt.date.today() - dt.timedelta(days=30))
+    rnd = services.review_submit(case=case, actor=world["u_zhang"], on_date=timezone.localdate() - dt.timedelta(days=30))
     review = rnd.review
     services.review_assign(review=review, reviewer=world["wang"], actor=world["u_wang"])
-    sent = services.review_alerts_send(today=dt.date.today())
+    sent = services.review_alerts_send(today=timezone.localdate())
     assert sent == 3  # the reviewer and both heads
-    assert services.review_alerts_send(today=dt.date.today()) == 0  # once only
+    assert services.review_alerts_send(today=timezone.localdate()) == 0  # once only
     assert ReviewAlert.objects.filter(recipient=world["u_wang"], kind="overdue").exists()
     assert list(selectors.overdue_reviews(user=world["root"])) == [review]
 
@@ -284,7 +285,7 @@ def test_supervisor_sees_overdue_reviews_of_the_region(world, django_user_model)
     from zhifa.org import roles
 
     case = make_case(world)
-    services.review_submit(case=case, actor=world["u_zhang"], on_date=dt.date.today() - dt.timedelta(days=40))
+    services.review_submit(case=case, actor=world["u_zhang"], on_date=timezone.localdate() - dt.timedelta(days=40))
     sup = django_user_model.objects.create_user("jiandu", password="x", supervised_region=world["city"])
     sup.groups.add(roles.ensure_groups()[roles.SUPERVISOR])
     assert [r.case for r in selectors.overdue_reviews(user=sup)] == [case]

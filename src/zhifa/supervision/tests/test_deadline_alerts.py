@@ -9,8 +9,9 @@ from zhifa.core.calendar import add_working_days
 from zhifa.supervision.models import DeadlineAlert
 from zhifa.supervision.selectors import alert_counts_by_agency, alert_counts_by_officer, open_alerts
 from zhifa.supervision.services import deadline_alerts_refresh
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def test_overdue_and_due_soon_flags_and_clearing(penalty_world):

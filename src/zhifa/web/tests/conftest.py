@@ -7,8 +7,9 @@ import pytest
 from zhifa.org import services
 from zhifa.org.identity_fixtures import make_resident_id
 from zhifa.org.tests.conftest import admin_user, world  # noqa: F401  (re-exported fixtures)
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

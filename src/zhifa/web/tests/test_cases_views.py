@@ -14,8 +14,9 @@ from zhifa.ledger.models import Entry
 from zhifa.org import roles
 from zhifa.org import services as org
 from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
+from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 GOOD_ID = make_resident_id("369102", dt.date(1990, 7, 1), 55)
 BAD_ID = GOOD_ID[:-1] + ("0" if GOOD_ID[-1] != "0" else "1")  # wrong check character (ID-02)
 HX = {"HTTP_HX_REQUEST": "true"}

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from zhifa.org import services
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,8 @@ def test_register_paginates(client, portal):
     for i in range(REGISTER_PAGE_SIZE):
         o = services.officer_register(name=f"测试{i:02d}", id_number=make_resident_id("369102", dt.date(1980, 1, 1), 100 + i),
                                       agency=portal["agency"], actor=portal["actor"])
-        services.certificate_issue(holder=o, number=f"JT{i:04d}", issued_on=dt.date.today() - dt.timedelta(days=5),
-                                   expires_on=dt.date.today() + dt.timedelta(days=50), categories=[portal["market"]],
+        services.certificate_issue(holder=o, number=f"JT{i:04d}", issued_on=timezone.localdate() - dt.timedelta(days=5),
+                                   expires_on=timezone.localdate() + dt.timedelta(days=50), categories=[portal["market"]],
                                    regions=[portal["city"]], actor=portal["actor"])
     first = client.get(reverse("web:officers")).content.decode()
     second = client.get(reverse("web:officers"), {"page": 2}).content.decode()

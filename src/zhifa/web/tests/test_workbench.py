@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 
 from zhifa.org import roles, services
 from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def test_anonymous_redirected_to_login(client):
