@@ -229,7 +229,8 @@ def tree_reader(hash_name: str | None = None):
 # --- signed tree heads ----------------------------------------------------------------------------
 
 def ledger_leaves(size: int | None = None) -> list[bytes]:
-    """Leaf hashes in order (for proofs). Verify streams instead; see ledger.verify."""
+    """All leaf hashes in order, in memory. Proofs and heads read stored nodes (`tree_reader`);
+    verify streams (ledger.verify)."""
     qs = Entry.objects.order_by("seq").values_list("leaf_hash", flat=True)
     if size is not None:
         qs = qs.filter(seq__lte=size)
