@@ -19,8 +19,8 @@ from zhifa.core.canonical import hash_name, row_digest
 
 from . import keys
 from .models import Entry, Node, VerificationRun
-from .services import entry_leaf_data, latest_tree_head, leaf_hash
 from .nodes import Builder, hasher
+from .services import entry_leaf_data, latest_tree_head, leaf_hash
 
 _FIELDS = ("seq", "recorded_at", "actor_id", "actor", "kind", "subject", "payload", "covers", "leaf_hash")
 

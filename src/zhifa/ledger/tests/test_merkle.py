@@ -28,14 +28,14 @@ def test_single_leaf_known_vector():
     assert merkle.root([merkle.leaf_hash(b"a", "sha256")], "sha256") == hashlib.sha256(b"\x00a").digest()
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(n=st.integers(1, 300))
 def test_root_matches_the_rfc_construction(n):
     leaves = leaves_of(n)
     assert merkle.root(leaves, "sha256") == reference_mth(leaves)
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data(), n=st.integers(1, 200), h=st.sampled_from(["sha256", "sm3"]))
 def test_every_inclusion_proof_verifies_and_tampering_fails(data, n, h):
     leaves = leaves_of(n, h)
@@ -53,7 +53,7 @@ def test_every_inclusion_proof_verifies_and_tampering_fails(data, n, h):
         assert not merkle.verify_inclusion((i + 1) % n, n, leaves[i], path, root, h) or leaves[i] == leaves[(i + 1) % n]
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data(), n=st.integers(1, 200))
 def test_every_consistency_proof_verifies_and_a_wrong_old_root_fails(data, n):
     leaves = leaves_of(n)
