@@ -321,7 +321,6 @@ def filing_approval(ctx: DocContext) -> dict:
             f("立案日期", cn_date(case.filed_on or data.get("on_date"))),
         ],
         "signatures": ["承办人（签名）：　　　　　　　　　　日期：", "审批人（签名）：　　　　　　　　　　日期："],
-        "seal": False,
     }
 
 
@@ -736,7 +735,7 @@ def build_content(template: DocTemplate, *, case, entry=None, extra: dict | None
         "fields": body.get("fields", []),
         "sections": [s for s in body.get("sections", []) if s.get("heading") or s.get("paragraphs")],
         "signatures": body.get("signatures", []),
-        "seal": body.get("seal", True),
+        "seal": body.get("seal", False),  # letters to the party carry the seal; records and forms are signed
         "date": body.get("date") or cn_date(ctx.on_date),
         "footer": body.get("footer", ""),
     }
