@@ -193,7 +193,10 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
     input, runs the guards, appends the status row, applies the effects, writes the ledger entry,
     and schedules side effects after commit. Refusals raise TransitionRefused (409) with the rule."""
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        # Lock the case row only (of=self); the agency, region, matter and category come along
+        # because nearly every guard reads them.
+        locked = (Case.objects.select_for_update(of=("self",))
+                  .select_related("agency__region", "matter__category").get(pk=case.pk))
         procedure = get_procedure(locked.procedure)
         t = procedure.transition(action)
         _check_source(locked, procedure, t)
@@ -239,24 +242,51 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
     return ctx.entry
 
 
+def _guard_outcome(g: Guard, ctx: TransitionContext) -> tuple[list[dict], list[dict]]:
+    """(refusals, warnings) of one guard run without input."""
+    before = len(ctx.warnings)
+    refusals = []
+    try:
+        g.check(ctx)
+    except TransitionRefused as exc:
+        refusals.append({"rule": exc.rule, "message": exc.message, "level": "block"})
+    except DomainError as exc:
+        refusals.append({"rule": exc.rule, "message": exc.message, "level": "block"})
+    return refusals, [{**w, "level": "warn"} for w in ctx.warnings[before:]]
+
+
+def transitions_blockers(*, case: Case, actions: list[str], actor=None,
+                         on_date: dt.date | None = None) -> dict[str, list[dict]]:
+    """`transition_blockers` for several actions of one case at once (the case page's next steps).
+    A guard that does not depend on the step's input answers the same for the same case, actor
+    and date, so each such guard runs once even when several steps share it (e.g. PEN-16's
+    certificate check, which costs a dozen queries)."""
+    procedure = get_procedure(case.procedure)
+    today = on_date or timezone.localdate()
+    seen: dict[int, tuple[list[dict], list[dict]]] = {}
+    result: dict[str, list[dict]] = {}
+    for action in actions:
+        t = procedure.transition(action)
+        if case.state not in t.sources:
+            result[action] = [{"rule": None, "message": f"当前状态不能进行“{t.label}”", "level": "block"}]
+            continue
+        ctx = TransitionContext(case=case, procedure=procedure, transition=t, actor=actor, data={}, on_date=today,
+                                dry_run=True)
+        refusals: list[dict] = []
+        warnings: list[dict] = []
+        for g in t.guards:
+            if g.needs_input:
+                continue
+            if id(g) not in seen:
+                seen[id(g)] = _guard_outcome(g, ctx)
+            r, w = seen[id(g)]
+            refusals += r
+            warnings += w
+        result[action] = refusals + warnings
+    return result
+
+
 def transition_blockers(*, case: Case, action: str, actor=None, on_date: dt.date | None = None) -> list[dict]:
     """What stops `action` now, without writing anything: every failing guard that does not
     depend on the step's input, and the warnings that will need a reason. For the case page."""
-    procedure = get_procedure(case.procedure)
-    t = procedure.transition(action)
-    out: list[dict] = []
-    if case.state not in t.sources:
-        return [{"rule": None, "message": f"当前状态不能进行“{t.label}”", "level": "block"}]
-    ctx = TransitionContext(case=case, procedure=procedure, transition=t, actor=actor, data={},
-                            on_date=on_date or timezone.localdate(), dry_run=True)
-    for g in t.guards:
-        if g.needs_input:
-            continue
-        try:
-            g.check(ctx)
-        except TransitionRefused as exc:
-            out.append({"rule": exc.rule, "message": exc.message, "level": "block"})
-        except DomainError as exc:
-            out.append({"rule": exc.rule, "message": exc.message, "level": "block"})
-    out.extend({**w, "level": "warn"} for w in ctx.warnings)
-    return out
+    return transitions_blockers(case=case, actions=[action], actor=actor, on_date=on_date)[action]

@@ -71,6 +71,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["agency", "state"]),
             models.Index(fields=["lead_officer", "-created_at"]),
+            # An agency's case list, newest first, keyset-paged by id (cases/api.py case_list).
+            models.Index(fields=["agency", "-id"], name="case_agency_newest"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["agency", "number"], condition=~models.Q(number=""),

@@ -261,3 +261,15 @@ ZHIFA_PEN20_RESPONSE_WORKING_DAYS = env.int("ZHIFA_PEN20_RESPONSE_WORKING_DAYS",
 ZHIFA_PEN26_FILING_WORKING_DAYS = env.int("ZHIFA_PEN26_FILING_WORKING_DAYS", default=15)  # PEN-26
 ZHIFA_REV06_REVIEW_WORKING_DAYS = env.int("ZHIFA_REV06_REVIEW_WORKING_DAYS", default=10)  # REV-06
 ZHIFA_REC09_FILING_WORKING_DAYS = env.int("ZHIFA_REC09_FILING_WORKING_DAYS", default=7)  # REC-09
+
+# --- whole-process records (records app, R1–R9, REC-*) -------------------------------------------
+ZHIFA_EVIDENCE_MAX_BYTES = env.int("ZHIFA_EVIDENCE_MAX_BYTES", default=4 << 30)  # one evidence file
+ZHIFA_UPLOAD_SPOOL_DIR = env("ZHIFA_UPLOAD_SPOOL_DIR", default=str(VAR_DIR / "uploads"))  # chunked uploads
+ZHIFA_UPLOAD_SESSION_HOURS = env.int("ZHIFA_UPLOAD_SESSION_HOURS", default=48)  # idle sessions purged
+ZHIFA_OFFICERS_PER_BODY_CAMERA = env.int("ZHIFA_OFFICERS_PER_BODY_CAMERA", default=5)  # R4: one per five
+ZHIFA_ARCHIVE_RETENTION_YEARS = env.int("ZHIFA_ARCHIVE_RETENTION_YEARS", default=30)  # REC-04; 0 = permanent
+ZHIFA_ACCESS_GRANT_MAX_DAYS = env.int("ZHIFA_ACCESS_GRANT_MAX_DAYS", default=30)  # REC-05 approval window
+
+# Outbound push of publications (publicity/push.py): retry backoff = base × 2^(attempts−1), capped.
+ZHIFA_PUSH_BACKOFF_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_SECONDS", default=30)
+ZHIFA_PUSH_BACKOFF_MAX_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_MAX_SECONDS", default=3600)

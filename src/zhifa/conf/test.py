@@ -15,6 +15,7 @@ STATIC_ROOT = _TMP / "static"
 STATIC_ROOT.mkdir()
 ZHIFA_FILES_DIR = _TMP / "files"
 MEDIA_ROOT = ZHIFA_FILES_DIR
+ZHIFA_UPLOAD_SPOOL_DIR = _TMP / "uploads"
 ZHIFA_LEDGER_KEY = _TMP / "keys" / "ledger_ed25519.pem"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

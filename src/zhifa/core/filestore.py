@@ -4,7 +4,14 @@ django-storages in production). The SHA-256 and SM3 digests are computed in one 
 file is written, so a file is never held in memory whole. A stored file is never overwritten or
 deleted; `zhifa ledger verify` re-derives the digests the ledger recorded.
 
-`filestore_put` returns the dict `ledger_append(files=[...])` expects.
+- Filesystem: the file is spooled next to the store (same file system) and moved into place with a
+  rename, then made read-only (0444) — one write, no second copy.
+- Object storage: the spooled file is uploaded once under its hash; an object already present is
+  never written again (write-once by convention and bucket policy).
+
+`filestore_put` returns the dict `ledger_append(files=[...])` expects (`StoredFile.cover()`).
+`filestore_ingest` is the same with two hooks for callers that must refuse content before it is
+kept (a type check on the first bytes, a media inspection of the complete spooled file).
 """
 
 from __future__ import annotations
@@ -12,14 +19,28 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from typing import BinaryIO
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any, BinaryIO
 
 from django.core.files import File
 from django.core.files.storage import default_storage
 
 CHUNK = 1 << 20
+HEAD_SIZE = 8192  # bytes given to `check_head` (enough for libmagic to recognise any container)
+
+
+class FileRefused(ValueError):
+    """A file the store will not keep. Nothing of it remains when this is raised."""
+
+
+class FileTooLarge(FileRefused):
+    pass
+
+
+class EmptyFile(FileRefused):
+    pass
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,15 @@ class StoredFile:
     def cover(self) -> dict:
         """The ledger's file cover (ledger_append(files=[...]))."""
         return asdict(self)
+
+
+@dataclass
+class Ingested:
+    stored: StoredFile
+    created: bool  # False when the same content was already in the store
+    head: bytes = b""
+    info: Any = None  # what `inspect` returned
+    extra: dict = field(default_factory=dict)
 
 
 def storage_name(sha256: str) -> str:
@@ -47,42 +77,113 @@ def _chunks(source: BinaryIO | bytes | Iterable[bytes]) -> Iterable[bytes]:
         yield from source
 
 
-def filestore_put(source: BinaryIO | bytes | Iterable[bytes], *, max_size: int | None = None) -> StoredFile:
-    """Stream `source` into the store. Digests are taken in one pass while spooling to a temporary
-    file; the file is then saved once under its hash (an identical file already stored is reused,
-    never rewritten). Raises ValueError when the size exceeds `max_size` (nothing is kept)."""
-    sha, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
-    fd, tmp_path = tempfile.mkstemp(prefix="zhifa-upload-")
+def _local_root() -> str | None:
+    """The store's directory when it is a filesystem store, else None."""
     try:
-        with os.fdopen(fd, "wb") as tmp:
+        return default_storage.path("")
+    except NotImplementedError:
+        return None
+
+
+def _spool_dir() -> str | None:
+    root = _local_root()
+    if root is None:
+        return None
+    path = os.path.join(root, "tmp")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def filestore_ingest(source: BinaryIO | bytes | Iterable[bytes], *, max_size: int | None = None,
+                     allow_empty: bool = True, check_head: Callable[[bytes], None] | None = None,
+                     inspect: Callable[[str], Any] | None = None) -> Ingested:
+    """Stream `source` into the store, hashing (SHA-256 and SM3, the two in parallel threads, since
+    hashlib releases the GIL) while spooling to a temporary file. `check_head(first_bytes)` runs
+    before the rest is read and `inspect(spool_path)` after the whole file is spooled; either may
+    raise to refuse the file. Raises FileTooLarge / EmptyFile (FileRefused, a ValueError). On any
+    exception nothing is kept."""
+    sha, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
+    fd, tmp_path = tempfile.mkstemp(prefix="zhifa-upload-", dir=_spool_dir())
+    head = b""
+    checked = check_head is None
+    try:
+        with os.fdopen(fd, "wb") as tmp, ThreadPoolExecutor(max_workers=1) as pool:
             for chunk in _chunks(source):
+                if not chunk:
+                    continue
                 size += len(chunk)
                 if max_size is not None and size > max_size:
-                    raise ValueError("file too large")
-                sha.update(chunk)
+                    raise FileTooLarge("file too large")
+                if not checked:
+                    head += chunk[: HEAD_SIZE - len(head)]
+                    if len(head) >= HEAD_SIZE:
+                        check_head(head)
+                        checked = True
+                pending = pool.submit(sha.update, chunk)
                 sm3.update(chunk)
                 tmp.write(chunk)
-        stored = StoredFile(name=storage_name(sha.hexdigest()), sha256=sha.hexdigest(), sm3=sm3.hexdigest(),
-                            size=size)
-        if not default_storage.exists(stored.name):
-            with open(tmp_path, "rb") as f:
-                saved = default_storage.save(stored.name, File(f))
-            if saved != stored.name:  # a concurrent writer stored the same content first
-                default_storage.delete(saved)
-            _make_read_only(stored.name)
-        return stored
+                pending.result()
+        if size == 0 and not allow_empty:
+            raise EmptyFile("empty file")
+        if not checked:
+            check_head(head)
+        info = inspect(tmp_path) if inspect is not None else None
+        digest = sha.hexdigest()
+        stored = StoredFile(name=storage_name(digest), sha256=digest, sm3=sm3.hexdigest(), size=size)
+        created = _commit(tmp_path, stored.name)
+        return Ingested(stored=stored, created=created, head=head, info=info)
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
 
 
-def _make_read_only(name: str) -> None:
-    try:
-        path = default_storage.path(name)
-    except NotImplementedError:  # object storage: write-once by convention and bucket policy
+def _commit(tmp_path: str, name: str) -> bool:
+    """Keep the spooled file under `name` unless that content is already stored. True if written."""
+    if default_storage.exists(name):
+        return False
+    root = _local_root()
+    if root is not None:
+        final = default_storage.path(name)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        os.chmod(tmp_path, 0o444)
+        try:
+            os.link(tmp_path, final)  # atomic and never replaces: a concurrent writer's file wins
+        except FileExistsError:
+            return False
+        return True
+    with open(tmp_path, "rb") as f:
+        saved = default_storage.save(name, File(f))
+    if saved != name:  # a concurrent writer stored the same content first
+        default_storage.delete(saved)
+        return False
+    return True
+
+
+def filestore_put(source: BinaryIO | bytes | Iterable[bytes], *, max_size: int | None = None) -> StoredFile:
+    """Stream `source` into the store (see `filestore_ingest`). Raises ValueError (FileTooLarge)
+    when the size exceeds `max_size`; nothing is kept."""
+    return filestore_ingest(source, max_size=max_size).stored
+
+
+def filestore_discard(ingested: Ingested) -> None:
+    """Undo a put whose transaction failed: only a file this very call created is removed, so a
+    refused upload leaves nothing (DESIGN.md "Bad input"). Content that was already stored stays."""
+    if not ingested.created:
         return
-    os.chmod(path, 0o444)
+    name = ingested.stored.name
+    root = _local_root()
+    if root is not None:
+        path = default_storage.path(name)
+        if os.path.exists(path):
+            os.chmod(path, 0o644)
+            os.unlink(path)
+        return
+    default_storage.delete(name)
 
 
 def filestore_open(name: str):
     return default_storage.open(name, "rb")
+
+
+def filestore_exists(name: str) -> bool:
+    return default_storage.exists(name)

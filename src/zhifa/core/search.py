@@ -155,3 +155,18 @@ class SearchIndex(VendorSQLOperation):
 
     def describe(self):
         return f"Search index on {self.model_name}.search_text"
+
+
+class DropSearchIndex(SearchIndex):
+    """The inverse of SearchIndex. SQLite rebuilds a table to add or alter a column and the
+    rebuild drops the table's triggers, so a migration that changes an indexed table wraps the
+    change in DropSearchIndex(...) … SearchIndex(...)."""
+
+    def forwards_sql(self, vendor, table):
+        return _backwards_sql(vendor, table)
+
+    def backwards_sql(self, vendor, table):
+        return _forwards_sql(vendor, table)
+
+    def describe(self):
+        return f"Drop the search index on {self.model_name}.search_text"

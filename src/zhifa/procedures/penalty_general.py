@@ -27,6 +27,7 @@ from zhifa.records.guards import av_recording_guard
 from zhifa.review.gates import collective_discussion_gate, legal_review_gate
 
 from . import guards as g
+from .publish import REVOCATION_KINDS, publish_decision, withdraw_publication
 from .common import (
     CERTS_SHOWN,
     FINE,
@@ -55,6 +56,7 @@ STATES = {
     "executing": "执行中",
     "court_enforcement": "申请法院强制执行",
     "referred": "移送司法机关",
+    "revoked": "决定已被撤销或变更",
     "closed": "已结案",
     "archived": "已归档",
 }
@@ -566,7 +568,7 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("method", "送达方式", "choice", required=True, choices=SERVICE_METHODS),
                   Field("served_on", "送达日期", "date", required=True),
                   Field("electronic_consent", "当事人同意电子送达并签订确认书", "bool")),
-          effects=(serve_decision_effect,),
+          effects=(serve_decision_effect, publish_decision),
           after_commit=(generate_after_commit("service_receipt"),)),
         T("approve_instalments", "批准暂缓或分期缴纳", ("executing",), None, "case_instalments_approved",
           rule="PEN-36", guards=(instalments_approved,),
@@ -596,7 +598,14 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("summary", "结案报告", "textarea", required=True),),
           effects=(lambda ctx: setattr(ctx.case, "closed_on", ctx.on_date),),
           after_commit=(generate_after_commit("closing_report"),)),
-        T("archive", "移交归档", ("closed", "not_filed", "referred"), "archived", "case_archived", rule="REC-04",
+        T("revoke_decision", "决定被撤销、变更或确认违法", ("decided", "executing", "court_enforcement", "closed"),
+          "revoked", "case_decision_revoked", rule="PUB-05",
+          inputs=(Field("kind", "情形", "choice", required=True, choices=REVOCATION_KINDS),
+                  Field("organ", "作出机关（复议机关、人民法院或本机关）", required=True),
+                  Field("document", "决定书或判决书文号", required=True)),
+          effects=(withdraw_publication,)),
+        T("archive", "移交归档", ("closed", "not_filed", "referred", "revoked"), "archived", "case_archived",
+          rule="REC-04",
           after_commit=(archive_after_commit,)),
     ),
 ))

@@ -17,6 +17,7 @@ from zhifa.documents.services import generate_after_commit
 from zhifa.records.archive import archive_after_commit
 
 from . import guards as g
+from .publish import publish_decision
 from .common import (
     CERTS_SHOWN,
     FINE,
@@ -134,7 +135,7 @@ PROCEDURE = register_procedure(Procedure(
                   Field("basis", "处罚依据", "textarea", required=True),
                   Field("remedies", "申请行政复议、提起行政诉讼的途径和期限", "textarea", required=True),
                   Field("party_signed", "当事人签收", "bool"), Field("refusal_note", "拒绝签收的注明", "textarea")),
-          effects=(issue_number("on_spot"), decide_on_spot_effect),
+          effects=(issue_number("on_spot"), decide_on_spot_effect, publish_decision),
           after_commit=(generate_after_commit("on_spot_decision"),)),
         T("collect_on_spot", "当场收缴罚款", ("decided",), None, "case_fine_collected_on_spot", rule="PEN-25",
           guards=(on_spot_collection_allowed,),

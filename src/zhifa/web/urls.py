@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import cases_views, views
 
 app_name = "web"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/otp/", views.otp_verify, name="otp"),
     path("workbench/", views.workbench, name="workbench"),
+    path("work/cases/", cases_views.case_list, name="cases"),
+    path("work/cases/new/", cases_views.case_new, name="case_new"),
+    path("work/cases/<int:case_id>/", cases_views.case_page, name="case"),
+    path("work/cases/<int:case_id>/steps/<str:action>/", cases_views.case_step, name="case_step"),
+    path("work/cases/<int:case_id>/parties/", cases_views.case_party_add, name="case_party_add"),
+    path("work/cases/<int:case_id>/officers/", cases_views.case_officer_add_view, name="case_officer_add"),
 ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from zhifa.core.search import DropSearchIndex, SearchIndex
+
 
 class Migration(migrations.Migration):
 
@@ -10,6 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        DropSearchIndex("avrecordingitem"),  # SQLite's table rebuild would drop its triggers
         migrations.AddField(
             model_name='avrecordingitem',
             name='procedure_acts',
@@ -20,4 +23,5 @@ class Migration(migrations.Migration):
             name='procedure_acts',
             field=models.JSONField(blank=True, default=list, help_text='本事项所指的执法程序环节代码，如 seize、record_inspection、hold_hearing、serve_decision（REC-02）。', verbose_name='对应的办案环节'),
         ),
+        SearchIndex("avrecordingitem"),
     ]

@@ -1,0 +1,94 @@
+"""Admin: evidence, access and archive rows are append-only (read-only here, REC-03); equipment and
+custodians are registered through the services so each change is on the ledger."""
+
+from django.contrib import admin
+
+from zhifa.core.errors import DomainError
+
+from . import services
+from .models import (
+    AccessDecision,
+    AccessLog,
+    AccessRequest,
+    ArchiveCustodian,
+    ArchivePackage,
+    BodyCamera,
+    Evidence,
+    EvidenceAnnotation,
+    EvidenceWithdrawal,
+    RecordingRoom,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ("case", "number", "title", "act", "kind", "evidence_type", "confidentiality", "created_at")
+    list_filter = ("kind", "evidence_type", "confidentiality")
+    search_fields = ("title", "sha256", "case__number")
+
+
+for model, fields in ((EvidenceAnnotation, ("evidence", "text", "actor", "at")),
+                      (EvidenceWithdrawal, ("evidence", "reason", "actor", "at")),
+                      (AccessRequest, ("case", "requester", "reason", "at")),
+                      (AccessDecision, ("request", "approved", "valid_until", "decided_by", "at")),
+                      (AccessLog, ("at", "user", "case", "evidence", "action", "basis")),
+                      (ArchivePackage, ("case", "built_at", "sha256", "size", "retain_until"))):
+    admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": fields}))
+
+
+class ServiceCreateAdmin(admin.ModelAdmin):
+    """New rows go through a service (ledger entry); existing rows are not edited or deleted here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            created = self.create(request, obj)
+        except DomainError as exc:
+            raise exc.as_validation_error() from exc
+        obj.pk = created.pk
+
+
+@admin.register(BodyCamera)
+class BodyCameraAdmin(ServiceCreateAdmin):
+    list_display = ("number", "agency", "model_name", "holder", "in_service", "acquired_on")
+    list_filter = ("in_service",)
+    fields = ("agency", "number", "model_name", "holder", "acquired_on")
+
+    def create(self, request, obj):
+        return services.body_camera_register(agency=obj.agency, number=obj.number, actor=request.user,
+                                             model_name=obj.model_name, holder=obj.holder, acquired_on=obj.acquired_on)
+
+
+@admin.register(RecordingRoom)
+class RecordingRoomAdmin(ServiceCreateAdmin):
+    list_display = ("name", "agency", "kind", "has_av", "in_service")
+    fields = ("agency", "name", "kind", "has_av")
+
+    def create(self, request, obj):
+        return services.recording_room_register(agency=obj.agency, name=obj.name, kind=obj.kind, actor=request.user,
+                                                has_av=obj.has_av)
+
+
+@admin.register(ArchiveCustodian)
+class ArchiveCustodianAdmin(ServiceCreateAdmin):
+    list_display = ("agency", "user", "location")
+    fields = ("agency", "user", "location")
+
+    def create(self, request, obj):
+        return services.custodian_set(agency=obj.agency, user=obj.user, actor=request.user, location=obj.location)

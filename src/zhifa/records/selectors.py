@@ -1,0 +1,100 @@
+"""Reads for the records pages and API (no writes; access is logged by the callers through
+`access.access_check`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q
+
+from zhifa.org.models import Agency, Officer
+
+from .models import AccessDecision, AccessLog, AccessRequest, BodyCamera, Evidence, EvidenceAnnotation, RecordingRoom
+
+
+def case_evidence(case):
+    notes = EvidenceAnnotation.objects.order_by("id")
+    return (Evidence.objects.filter(case=case).select_related("recorder", "withdrawal", "created_by")
+            .prefetch_related(Prefetch("annotations", queryset=notes)).order_by("number"))
+
+
+def current_annotation(evidence: Evidence) -> EvidenceAnnotation | None:
+    notes = list(evidence.annotations.all())
+    return notes[-1] if notes else None
+
+
+def evidence_by_number(case, number: int) -> Evidence | None:
+    return case_evidence(case).filter(number=number).first()
+
+
+def withdrawn(evidence: Evidence) -> bool:
+    try:
+        return evidence.withdrawal is not None
+    except Evidence.withdrawal.RelatedObjectDoesNotExist:
+        return False
+
+
+def access_log(case, limit: int = 200):
+    return AccessLog.objects.filter(case=case).select_related("user", "evidence").order_by("-at", "-id")[:limit]
+
+
+def access_requests(case):
+    return AccessRequest.objects.filter(case=case).select_related("requester", "decision").order_by("-at")
+
+
+def pending_requests(agency_ids):
+    return (AccessRequest.objects.filter(case__agency_id__in=agency_ids, decision__isnull=True)
+            .select_related("requester", "case").order_by("at"))
+
+
+def decision_of(req: AccessRequest) -> AccessDecision | None:
+    try:
+        return req.decision
+    except AccessRequest.decision.RelatedObjectDoesNotExist:
+        return None
+
+
+@dataclass
+class EquipmentRow:
+    agency: Agency
+    officers: int
+    cameras: int
+    rooms: int
+    av_rooms: int
+    required: int  # cameras needed for one per N officers (R4)
+
+    @property
+    def ratio(self) -> str:
+        return f"1 : {self.officers / self.cameras:.1f}" if self.cameras else "—"
+
+    @property
+    def meets(self) -> bool:
+        return self.cameras >= self.required
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.required - self.cameras)
+
+
+def officers_per_camera() -> int:
+    return int(getattr(settings, "ZHIFA_OFFICERS_PER_BODY_CAMERA", 5))
+
+
+def equipment_summary(agencies) -> list[EquipmentRow]:
+    """R4: at least one body camera for every five officers (setting), and rooms with AV."""
+    per = officers_per_camera()
+    ids = [a.pk for a in agencies]
+    officers = dict(Officer.objects.filter(agency_id__in=ids, active=True).values("agency_id")
+                    .annotate(n=Count("pk")).values_list("agency_id", "n"))
+    cameras = dict(BodyCamera.objects.filter(agency_id__in=ids, in_service=True).values("agency_id")
+                   .annotate(n=Count("pk")).values_list("agency_id", "n"))
+    rooms = {r["agency_id"]: r for r in RecordingRoom.objects.filter(agency_id__in=ids, in_service=True)
+             .values("agency_id").annotate(n=Count("pk"), av=Count("pk", filter=Q(has_av=True)))}
+    out = []
+    for a in agencies:
+        n = officers.get(a.pk, 0)
+        out.append(EquipmentRow(agency=a, officers=n, cameras=cameras.get(a.pk, 0),
+                                rooms=rooms.get(a.pk, {}).get("n", 0), av_rooms=rooms.get(a.pk, {}).get("av", 0),
+                                required=-(-n // per)))
+    return out
