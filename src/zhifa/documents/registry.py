@@ -82,6 +82,12 @@ def paragraphs(text) -> list[str]:
     return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
+def sentence(text) -> str:
+    """Officer-typed text as one sentence: a full stop only where it has none."""
+    text = str(text or "").strip()
+    return text if not text or text[-1] in "。！？；.!?;" else text + "。"
+
+
 def f(label: str, value) -> dict:
     if isinstance(value, (list, tuple)):
         value = "；".join(str(v) for v in value if not _blank(v))
@@ -251,7 +257,7 @@ def benchmark_text(benchmark) -> str:
     rng = benchmark.get("range") or {}
     rng_text = f"，该档次罚款幅度为{rng['text']}" if isinstance(rng, dict) and rng.get("text") else ""
     reasons = "；".join(str(r) for r in benchmark.get("reasons") or [])
-    return f"本案适用行政处罚裁量基准{ref}“{label}”档次{rng_text}。" + (f"适用理由：{reasons}。" if reasons else "")
+    return f"本案适用行政处罚裁量基准{ref}“{label}”档次{rng_text}。" + ("适用理由：" + sentence(reasons) if reasons else "")
 
 
 def statement_review(ctx: DocContext, decision: dict) -> str:
@@ -321,7 +327,6 @@ def filing_approval(ctx: DocContext) -> dict:
             f("立案日期", cn_date(case.filed_on or data.get("on_date"))),
         ],
         "signatures": ["承办人（签名）：　　　　　　　　　　日期：", "审批人（签名）：　　　　　　　　　　日期："],
-        "seal": False,
     }
 
 
@@ -392,8 +397,8 @@ def preservation_notice(ctx: DocContext) -> dict:
             section("", f"因你（单位）涉嫌{ctx.case.title}，证据可能灭失或者以后难以取得，经本机关负责人批准，"
                         f"依据《中华人民共和国行政处罚法》第五十六条的规定，对下列物品予以先行登记保存。"),
             section("保存物品", pick(data, "items", "goods", "inventory", default="见所附物品清单。")),
-            section("", f"保存地点：{pick(data, 'storage_place', 'keep_place', 'place', default=ctx.case.place)}。"
-                        "保存期间，当事人或者有关人员不得损毁、销毁或者转移证据。"
+            section("", "保存地点：" + sentence(pick(data, "storage_place", "keep_place", "place", default=ctx.case.place))
+                        + "保存期间，当事人或者有关人员不得损毁、销毁或者转移证据。"
                         "本机关将在七个工作日内作出处理决定（规则 PEN-28）。"),
         ],
         "signatures": ["当事人（签名）：", "执法人员（签名）："],
@@ -425,7 +430,7 @@ def pre_decision_notice(ctx: DocContext) -> dict:
                 "依据：" + "；".join(bases) + "。"),
         section("三、拟作出的行政处罚", f"本机关拟对你（单位）作出如下行政处罚：{intended}。",
                 pick(proposal, "reasons_discretion"),
-                f"同时责令你（单位）：{proposal['correction_order']}。" if pick(proposal, "correction_order") else ""),
+                "同时责令你（单位）：" + sentence(proposal["correction_order"]) if pick(proposal, "correction_order") else ""),
         section("四、陈述、申辩的权利", rights),
     ]
     if hearing:
@@ -437,7 +442,7 @@ def pre_decision_notice(ctx: DocContext) -> dict:
             "你（单位）有权要求举行听证。如要求听证，应当在收到本告知书之日起五个工作日内向本机关提出；"
             "逾期未提出的，视为放弃听证权利。当事人不承担组织听证的费用（规则 PEN-30、PEN-31）。"))
     contact = pick(proposal, "contact", default=ctx.officer_line())
-    sections.append(section("", f"联系人：{contact}。"))
+    sections.append(section("", "联系人：" + sentence(contact)))
     return {"addressee": ctx.party_name(), "sections": sections, "seal": True}
 
 
@@ -558,7 +563,7 @@ def penalty_decision(ctx: DocContext) -> dict:
                                             default="上述条款对当事人的违法行为规定了相应的法律责任，适用于本案。"))),
         section("五、裁量权行使理由", *reasons_discretion),
         section("六、处罚决定", f"依据上述规定，本机关决定对当事人作出如下行政处罚：{penalty}。",
-                f"同时责令当事人：{decision['correction_order']}。" if pick(decision, "correction_order") else ""),
+                "同时责令当事人：" + sentence(decision["correction_order"]) if pick(decision, "correction_order") else ""),
         section("七、履行方式和期限", performance, surcharge_clause() if fine else ""),
         section("八、救济途径和期限", remedies),
     ]
@@ -736,7 +741,7 @@ def build_content(template: DocTemplate, *, case, entry=None, extra: dict | None
         "fields": body.get("fields", []),
         "sections": [s for s in body.get("sections", []) if s.get("heading") or s.get("paragraphs")],
         "signatures": body.get("signatures", []),
-        "seal": body.get("seal", True),
+        "seal": body.get("seal", False),  # letters to the party carry the seal; records and forms are signed
         "date": body.get("date") or cn_date(ctx.on_date),
         "footer": body.get("footer", ""),
     }

@@ -35,10 +35,12 @@ def _or_404(fn, *args):
 @staff_required
 def case_documents(request, case_id: int):
     case = _or_404(visible_case, request.user, case_id)
+    open_requests = list(selectors.case_document_requests(case, open_only=True)[:20])
     return render(request, "documents/case_documents.html", {
         "case": case,
         "documents": selectors.case_documents(case),
-        "requests": selectors.case_document_requests(case, open_only=True)[:20],
+        "requests": open_requests,
+        "pending": any(r.status == "pending" for r in open_requests),  # reload until they are rendered
         "templates": template_choices(),
     })
 

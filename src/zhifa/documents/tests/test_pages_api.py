@@ -45,6 +45,16 @@ def test_case_page_lists_documents_and_downloads(client, issued, world):
     docx = client.get(f"/documents/{issued.pk}.docx")
     assert "attachment" in docx["Content-Disposition"]
     assert hashlib.sha256(body(docx)).hexdigest() == issued.docx_sha256
+    assert 'http-equiv="refresh"' not in html
+
+
+def test_case_page_reloads_while_a_document_is_being_rendered(client, case, world, actor):
+    from zhifa.documents.services import document_generate
+
+    staff(client, "clerk", world["agency"])
+    document_generate(case=case, template="filing_approval", actor=actor)  # the task runs after commit: pending
+    html = client.get(f"/documents/cases/{case.pk}/").content.decode()
+    assert "生成中" in html and 'http-equiv="refresh"' in html
 
 
 def test_other_agencies_and_the_public_cannot_see(client, issued, other_agency):

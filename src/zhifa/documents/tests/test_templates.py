@@ -45,6 +45,11 @@ EXPECT = {
 }
 
 
+# Letters and decisions to the party carry the agency's seal; records and internal forms are signed.
+SEALED = {"preservation_notice", "pre_decision_notice", "hearing_notice", "penalty_decision", "on_spot_decision",
+          "service_receipt", "payment_reminder"}
+
+
 def test_every_template_renders(decided_case, actor, django_capture_on_commit_callbacks):
     assert set(EXPECT) == set(REGISTRY)
     order = [c for c in REGISTRY if c not in ("service_receipt", "payment_reminder", "closing_report")] + [
@@ -56,6 +61,7 @@ def test_every_template_renders(decided_case, actor, django_capture_on_commit_ca
         text = squash(pdf_text(doc))
         for expected in [doc.number, "江川市市场监督管理局", *EXPECT[code]]:
             assert squash(expected) in text, (code, expected)
+        assert ("（印章）" in text) == (code in SEALED), code
         dtext = docx_text(doc)
         assert doc.number in dtext and REGISTRY[code].title in dtext, code
         assert doc.template_version == REGISTRY[code].version
