@@ -84,7 +84,7 @@ class Publication(models.Model):
     source_label = models.CharField("来源类型", max_length=100, help_text="如 cases.decision。")
     source_pk = models.CharField("来源编号", max_length=64)
     category = models.CharField("执法类别", max_length=16, choices=Category.choices)
-    decision_number = models.CharField("决定文号", max_length=100, db_index=True)
+    decision_number = models.CharField("决定文号", max_length=100)
     decided_on = models.DateField("决定日期")
     effective_on = models.DateField("生效日期")
     party_kind = models.CharField("当事人类型", max_length=24, choices=PartyKind.choices)
@@ -118,7 +118,7 @@ class Publication(models.Model):
     expires_on = models.DateField("公示期满日", null=True, blank=True)
     ended_on = models.DateField("撤下日期", null=True, blank=True)
     party_name = models.CharField("当事人（公示）", max_length=200, blank=True)
-    credit_code = models.CharField("统一社会信用代码（公示）", max_length=18, blank=True, db_index=True)
+    credit_code = models.CharField("统一社会信用代码（公示）", max_length=18, blank=True)
     search_text = models.TextField("检索词", blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -136,6 +136,9 @@ class Publication(models.Model):
             models.Index(fields=["status", "agency", "decided_on", "id"], name="publicity_pub_agency"),
             models.Index(fields=["status", "category", "decided_on", "id"], name="publicity_pub_category"),
             models.Index(fields=["agency", "status", "due_on"], name="publicity_pub_due"),
+            # Exact-match fields lead, so the planner never prefers walking the date order instead.
+            models.Index(fields=["credit_code", "status", "decided_on", "id"], name="publicity_pub_code"),
+            models.Index(fields=["decision_number", "status", "decided_on", "id"], name="publicity_pub_number"),
         ]
 
     def __str__(self) -> str:

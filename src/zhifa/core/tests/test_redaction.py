@@ -85,7 +85,8 @@ def test_no_id_or_phone_number_survives(parts, tail):
 def test_every_id_number_is_reported_as_a_hit_with_its_checksum(number, before, after):
     scan = scan_text(before + number + after, find_names=False)
     ids = [h for h in scan.hits if h.kind == "id_number"]
-    assert len(ids) == 1 and ids[0].text == number and ids[0].replacement == ID_TOKEN
+    # The hit may be wider (a digit run glued to an X is masked whole), never narrower.
+    assert len(ids) == 1 and number in ids[0].text and ids[0].replacement == ID_TOKEN
     plain = number.replace(" ", "").replace("-", "")
     assert ids[0].checksum_ok == (resident_id_check_char(plain[:17]) == plain[17])
 
