@@ -149,3 +149,9 @@ def test_valid_credit_codes_are_not_taken_for_hidden_numbers():
     assert surviving_identifiers(code) == []
     assert code in scan_text(f"代码{code}。", find_names=False).text
     assert surviving_identifiers("91369100000005012H")  # a bad checksum is no credit code: masked
+
+
+def test_an_id_number_glued_to_a_phone_is_not_passed_off_as_a_credit_code():
+    # 15-digit legacy ID + "180-0000-0000": the first 18 digits happen to be a valid credit code.
+    out = scan_text("498853300213348180-0000-0000", find_names=False).text
+    assert "498853300213348" not in out and surviving_identifiers(out) == []
