@@ -84,7 +84,7 @@ class Publication(models.Model):
     source_label = models.CharField("来源类型", max_length=100, help_text="如 cases.decision。")
     source_pk = models.CharField("来源编号", max_length=64)
     category = models.CharField("执法类别", max_length=16, choices=Category.choices)
-    decision_number = models.CharField("决定文号", max_length=100)
+    decision_number = models.CharField("决定文号", max_length=100, db_index=True)
     decided_on = models.DateField("决定日期")
     effective_on = models.DateField("生效日期")
     party_kind = models.CharField("当事人类型", max_length=24, choices=PartyKind.choices)
@@ -118,7 +118,7 @@ class Publication(models.Model):
     expires_on = models.DateField("公示期满日", null=True, blank=True)
     ended_on = models.DateField("撤下日期", null=True, blank=True)
     party_name = models.CharField("当事人（公示）", max_length=200, blank=True)
-    credit_code = models.CharField("统一社会信用代码（公示）", max_length=18, blank=True)
+    credit_code = models.CharField("统一社会信用代码（公示）", max_length=18, blank=True, db_index=True)
     search_text = models.TextField("检索词", blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
