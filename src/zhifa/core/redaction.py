@@ -219,11 +219,14 @@ def _detect(norm: str, *, mask_credit_codes: bool, known: list[tuple[str, str, s
             continue  # an all-digit string in ID form: the ID detector takes it
         if code.isdigit() and _ID18.fullmatch(code) and _id_checksum_ok(code):
             continue  # valid as a resident ID: masking it as one is the safe reading
-        if _uscc_ok(code) or not code.isdigit():
-            if mask_credit_codes or code[:2] == "92":
-                spans.append((m.start(), m.end(), "credit_code", CREDIT_TOKEN, _uscc_ok(code)))
+        ok = _uscc_ok(code)
+        if ok or not code.isdigit():
+            # Only a checksum-valid code stays visible: anything else of that shape may be an ID
+            # number glued to letters (ID-06 errs on the side of masking).
+            if mask_credit_codes or code[:2] == "92" or not ok:
+                spans.append((m.start(), m.end(), "credit_code", CREDIT_TOKEN, ok))
             else:
-                spans.append((m.start(), m.end(), "credit_code", code, _uscc_ok(code)))
+                spans.append((m.start(), m.end(), "credit_code", code, ok))
     for m in _ID18.finditer(norm):
         spans.append((m.start(), m.end(), "id_number", ID_TOKEN, _id_checksum_ok(m.group())))
     for m in _ID15.finditer(norm):
@@ -309,8 +312,12 @@ def scan_text(text: str, *, name_style: str = "surname_mouxx", find_names: bool 
     for span in found:
         if chosen and span[0] < chosen[-1][1]:
             last = chosen[-1]
-            if span[2] != "person_name" and span[1] > last[1]:
-                chosen[-1] = (last[0], span[1], last[2], last[3], last[4])  # widen: nothing may leak
+            if span[2] != "person_name":
+                # Widen so nothing leaks; a credit code left visible stops being visible once another
+                # detector claims part of it (an ID number glued to more digits can look like a code).
+                visible = last[2] == "credit_code" and last[3] != CREDIT_TOKEN
+                kind, rep = (span[2], span[3]) if visible else (last[2], last[3])
+                chosen[-1] = (last[0], max(span[1], last[1]), kind, rep, last[4])
             continue
         chosen.append(span)
 

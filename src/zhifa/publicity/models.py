@@ -136,6 +136,9 @@ class Publication(models.Model):
             models.Index(fields=["status", "agency", "decided_on", "id"], name="publicity_pub_agency"),
             models.Index(fields=["status", "category", "decided_on", "id"], name="publicity_pub_category"),
             models.Index(fields=["agency", "status", "due_on"], name="publicity_pub_due"),
+            # Exact-match fields lead, so the planner never prefers walking the date order instead.
+            models.Index(fields=["credit_code", "status", "decided_on", "id"], name="publicity_pub_code"),
+            models.Index(fields=["decision_number", "status", "decided_on", "id"], name="publicity_pub_number"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from zhifa.catalog.services import setting_value
@@ -593,18 +594,11 @@ def feed_payload(publication: Publication, event: PublicationEvent) -> dict:
 def _enqueue(publication: Publication, event: PublicationEvent) -> None:
     if event.kind not in FEED_KINDS:
         return
-    endpoints = PushEndpoint.objects.filter(active=True).filter(
-        models_q_agency(publication.agency_id))
+    endpoints = PushEndpoint.objects.filter(Q(agency__isnull=True) | Q(agency_id=publication.agency_id), active=True)
     payload = None
     for endpoint in endpoints:
         payload = payload or feed_payload(publication, event)
         OutboxMessage.objects.create(endpoint=endpoint, event=event, payload=payload)
-
-
-def models_q_agency(agency_id: int):
-    from django.db.models import Q
-
-    return Q(agency__isnull=True) | Q(agency_id=agency_id)
 
 
 @transaction.atomic
