@@ -25,3 +25,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "pg" in item.keywords and not is_pg:
             item.add_marker(skip_pg)
+
+
+@pytest.fixture
+def penalty_world(db):
+    """A city market regulator with certified officers and published penalty matters
+    (zhifa.cases.testing.make_world)."""
+    from zhifa.cases.testing import make_world
+
+    return make_world()

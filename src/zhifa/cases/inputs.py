@@ -89,7 +89,7 @@ def clean_input(fields: tuple[Field, ...], raw: dict | None, *, rule: str | None
     errors: dict[str, str] = {}
     for f in fields:
         value = raw.get(f.name)
-        if _blank(value) and f.type != "bool":
+        if _blank(value) and f.type != "bool":  # an unticked box is False, not missing
             if f.required:
                 errors[f.name] = f"{f.label}：必须填写"
             continue
@@ -97,6 +97,9 @@ def clean_input(fields: tuple[Field, ...], raw: dict | None, *, rule: str | None
             out[f.name] = _convert(f, value)
         except ValueError as exc:
             errors[f.name] = f"{f.label}：{exc}"
+            continue
+        if f.type == "bool" and f.required and not out[f.name]:
+            errors[f.name] = f"{f.label}：必须确认"  # a required checkbox is a confirmation
     if errors:
         raise DomainError("输入有误：" + "；".join(errors.values()), code="invalid", rule=rule, fields=errors)
     return out

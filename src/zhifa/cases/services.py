@@ -118,9 +118,10 @@ def case_officer_add(*, case: Case, officer, actor, no_conflict_declared: bool =
             link.no_conflict_declared = True
             link.save(update_fields=["no_conflict_declared"])
         Case.objects.filter(pk=case.pk).update(version=case.version + 1)
+        # The link row changes later (a recusal), so the fact is kept in the payload, not as a row cover.
         ledger_append(kind="case_officer_assigned", actor=actor, subject=case,
                       payload={"officer": officer.pk, "role": link.role,
-                               "no_conflict_declared": link.no_conflict_declared}, rows=[link])
+                               "no_conflict_declared": link.no_conflict_declared})
     case.refresh_from_db()
     return link
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from zhifa.org.models import Agency
+from zhifa.org.demo import BODIES
+from zhifa.org.models import Agency, EnforcementCategory
 
 from . import services
 from .demo_data import BASES, FLOW, MATTERS
@@ -96,17 +97,18 @@ def _lists(agency: Agency, prefix: str) -> None:
     ]:
         _publish_item(services.list_item_create(model=MajorDecisionCriterion, agency=agency, actor=None, title=title,
                                                 basis="行政处罚法第五十八条；国办发〔2018〕118号（十二）", **kw))
-    for code, name, req, retention in [
-        ("AV-01", "查封、扣押财物", "mandatory", "永久（随案卷归档）"),
-        ("AV-02", "强制拆除、代履行等直接涉及重大财产权益的现场执法", "mandatory", "永久（随案卷归档）"),
-        ("AV-03", "在执法办案场所询问当事人", "mandatory", "永久（随案卷归档）"),
-        ("AV-04", "现场检查、调查取证", "as_needed", "不少于6个月；作为证据的随案卷归档"),
-        ("AV-05", "举行听证", "as_needed", "随案卷归档"),
-        ("AV-06", "留置送达、公告送达", "as_needed", "随案卷归档"),
+    for code, name, req, retention, acts in [
+        ("AV-01", "查封、扣押财物", "mandatory", "永久（随案卷归档）", ["seize"]),
+        ("AV-02", "强制拆除、代履行等直接涉及重大财产权益的现场执法", "mandatory", "永久（随案卷归档）", []),
+        ("AV-03", "在执法办案场所询问当事人", "mandatory", "永久（随案卷归档）", []),
+        ("AV-04", "现场检查、调查取证", "as_needed", "不少于6个月；作为证据的随案卷归档", ["record_inspection"]),
+        ("AV-05", "举行听证", "as_needed", "随案卷归档", ["hold_hearing"]),
+        ("AV-06", "留置送达、公告送达", "as_needed", "随案卷归档", ["serve_decision"]),
     ]:
         _publish_item(services.list_item_create(model=AvRecordingItem, agency=agency, actor=None,
                                                 act_code=f"{prefix}-{code}", name=name, requirement=req,
-                                                retention=retention, basis="国办发〔2018〕118号（八）"))
+                                                retention=retention, basis="国办发〔2018〕118号（八）",
+                                                procedure_acts=acts))
 
 
 INSPECTIONS = {
@@ -135,6 +137,9 @@ INSPECTIONS = {
 }
 
 
+BODY_CATEGORY = {body[1]: body[2][0] for body in BODIES}
+
+
 def load(*, stdout) -> None:
     agencies = {a.name: a for a in Agency.objects.filter(name__in=list(MATTERS))}
     if not agencies:
@@ -147,6 +152,7 @@ def load(*, stdout) -> None:
             stdout.write(f"  未找到“{name}”，跳过。")
             continue
         office, address, phone = GUIDE[name]
+        category = EnforcementCategory.objects.filter(code=BODY_CATEGORY.get(name, "")).first()
         for (code, kind, title, keys, violation, ptypes, fmin, fmax, mmin, mmax, mof, limit, materials) in rows:
             fields = dict(name=title, kind=kind, violation=violation, penalty_types=ptypes, fine_min=fmin, fine_max=fmax,
                           multiple_min=mmin, multiple_max=mmax, multiple_of=mof, time_limit=limit,
@@ -155,6 +161,8 @@ def load(*, stdout) -> None:
             if kind == "licensing":
                 fields.update(office=office, hours=HOURS, address=address, phone=phone, fee="不收费",
                               steps="→".join(FLOW["licensing"]))
+            # The certificate category the matter's officers must hold (PEN-16): the body's main one.
+            fields["category"] = category
             tiers = []
             if kind == "penalty":
                 tiers = tiers_for(fmin, fmax, mmin, mmax)

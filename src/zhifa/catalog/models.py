@@ -265,6 +265,9 @@ class AvRecordingItem(ListItemBase):
     act_code = models.CharField("执法行为代码", max_length=64)
     name = models.CharField("执法行为", max_length=200)
     requirement = models.CharField("记录要求", max_length=16, choices=Requirement.choices)
+    procedure_acts = models.JSONField(
+        "对应的办案环节", default=list, blank=True,
+        help_text="本事项所指的执法程序环节代码，如 seize、record_inspection、hold_hearing、serve_decision（REC-02）。")
     retention = models.CharField("保存期限", max_length=100)
     basis = models.CharField("依据", max_length=300, blank=True)
     history = HistoricalRecords()

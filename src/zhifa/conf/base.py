@@ -178,6 +178,8 @@ if ZHIFA_STORAGE == "s3":
 # The hash of the whole deployment, fixed at install: sha256 (default) or sm3 (国密).
 ZHIFA_HASH = env("ZHIFA_HASH", default="sha256")
 # The Ed25519 key that signs tree heads lives outside the database.
+# Enforcement documents (documents app): the PDF/A level WeasyPrint writes.
+ZHIFA_DOCUMENT_PDF_VARIANT = env("ZHIFA_DOCUMENT_PDF_VARIANT", default="pdf/a-3b")
 ZHIFA_LEDGER_KEY = Path(env("ZHIFA_LEDGER_KEY", default=str(VAR_DIR / "keys" / "ledger_ed25519.pem")))
 
 # --- background work ------------------------------------------------------------------------
@@ -267,3 +269,7 @@ ZHIFA_UPLOAD_SESSION_HOURS = env.int("ZHIFA_UPLOAD_SESSION_HOURS", default=48)  
 ZHIFA_OFFICERS_PER_BODY_CAMERA = env.int("ZHIFA_OFFICERS_PER_BODY_CAMERA", default=5)  # R4: one per five
 ZHIFA_ARCHIVE_RETENTION_YEARS = env.int("ZHIFA_ARCHIVE_RETENTION_YEARS", default=30)  # REC-04; 0 = permanent
 ZHIFA_ACCESS_GRANT_MAX_DAYS = env.int("ZHIFA_ACCESS_GRANT_MAX_DAYS", default=30)  # REC-05 approval window
+
+# Outbound push of publications (publicity/push.py): retry backoff = base × 2^(attempts−1), capped.
+ZHIFA_PUSH_BACKOFF_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_SECONDS", default=30)
+ZHIFA_PUSH_BACKOFF_MAX_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_MAX_SECONDS", default=3600)

@@ -189,13 +189,15 @@ def _end(rule: PeriodRule, start: date, n: int, pauses: list[Pause], reading: st
     return raw
 
 
-def compute_due(*, rule_id: str, start: date, pauses=(), extended: bool = False) -> Due:
+def compute_due(*, rule_id: str, start: date, pauses=(), extended: bool = False, length: int | None = None) -> Due:
     """The due date of period `rule_id` triggered on `start` (TIME-01..TIME-11).
 
     rule_id: a key of PERIOD_RULES — the RULES id, with a suffix where one rule has several periods
       ("PEN-11:5y", "PUB-03:other"); the result carries the plain RULES id.
     pauses: Pause objects or (from, to, document_id) tuples (TIME-11).
     extended: add the rule's one approved extension (PEN-26, PEN-34, LIC-05, COE-09).
+    length: a per-agency CONFIG value overriding the rule's length (e.g. REV-06 from the agency's
+      `legal_review_days` setting); same unit as the rule.
     """
     rule = PERIOD_RULES.get(rule_id)
     if rule is None:
@@ -204,7 +206,9 @@ def compute_due(*, rule_id: str, start: date, pauses=(), extended: bool = False)
         raise DomainError(f"{rule.rule_id}{rule.label}不允许延长。", rule=rule.rule_id, fields={"extended": "不允许延长"})
     cal._check_range(start, "起算日期")
     pauses = _check_pauses(pauses)
-    n = rule.resolved_length()
+    n = rule.resolved_length() if length is None else int(length)
+    if length is not None and n <= 0:
+        raise DomainError(f"{rule.rule_id}{rule.label}的期限长度应为正数。", rule=rule.rule_id, fields={"length": "应为正数"})
     extra = rule.extension if extended else 0
     party_rolls = rule.holiday_rollforward == PARTY
 

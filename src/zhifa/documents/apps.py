@@ -7,3 +7,10 @@ class DocumentsConfig(AppConfig):
     name = "zhifa.documents"
     label = "documents"
     verbose_name = "执法文书"
+
+    def ready(self) -> None:
+        from zhifa.cases.snapshot import register_snapshot_part
+
+        from .selectors import document_snapshot
+
+        register_snapshot_part("documents", document_snapshot)

@@ -1,8 +1,20 @@
 """The tamper-evident ledger: an append-only list of legally relevant facts (RULES REC-01..REC-05)."""
 
+import json
+
 from django.db import models
 
 from zhifa.core.append_only import AppendOnlyModel
+
+
+class CanonicalJSONEncoder(json.JSONEncoder):
+    """Stores JSON in the ledger's canonical form (sorted keys, no spaces, UTF-8), the same bytes
+    the leaf hash covers. Where the column keeps the text (SQLite), verify can then build a leaf
+    from the stored text without decoding and re-encoding it (ledger.verify)."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        super().__init__(**kwargs)
 
 
 class Entry(AppendOnlyModel):
@@ -14,8 +26,8 @@ class Entry(AppendOnlyModel):
     actor = models.CharField("操作人", max_length=200)
     kind = models.CharField("事项", max_length=64, db_index=True, help_text="过去式的稳定名称，如 certificate_issued。")
     subject = models.CharField("对象", max_length=200, db_index=True, help_text="所涉对象，形如 org.certificate:12。")
-    payload = models.JSONField("内容", default=dict)
-    covers = models.JSONField("覆盖的数据行与文件", default=list)
+    payload = models.JSONField("内容", default=dict, encoder=CanonicalJSONEncoder)
+    covers = models.JSONField("覆盖的数据行与文件", default=list, encoder=CanonicalJSONEncoder)
     leaf_hash = models.CharField("叶子哈希", max_length=64)
 
     class Meta:
@@ -36,6 +48,24 @@ class LedgerHead(models.Model):
     class Meta:
         verbose_name = "账本头"
         verbose_name_plural = "账本头"
+
+
+class Node(AppendOnlyModel):
+    """The hash of a perfect subtree of the Merkle tree: leaves [index·2^level, (index+1)·2^level).
+    Written by `ledger_append` in the same transaction as the entry that completes it (see
+    ledger.nodes for which levels are kept). Proofs and tree heads read these, not every leaf."""
+
+    level = models.PositiveSmallIntegerField("层")
+    index = models.PositiveBigIntegerField("序号")
+    hash = models.CharField("哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "账本树节点"
+        verbose_name_plural = "账本树节点"
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="ledger_node_level_index")]
+
+    def __str__(self) -> str:
+        return f"L{self.level}#{self.index}"
 
 
 class TreeHead(AppendOnlyModel):

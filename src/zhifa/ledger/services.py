@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring as _quote  # a str as json.dumps(ensure_ascii=False) writes it
 from typing import Any
 
 from django.db import models, transaction
@@ -12,7 +13,7 @@ from django.utils import timezone
 from zhifa.core.canonical import canonical_json, digest, row_digest
 from zhifa.core.errors import DomainError
 
-from .models import Entry, LedgerHead
+from .models import Entry, LedgerHead, Node
 
 
 def subject_of(obj: models.Model) -> str:
@@ -61,6 +62,37 @@ def row_cover(obj: models.Model) -> dict:
     return {"row": label, "pk": obj.pk, "hash": row_digest(label, obj.pk)}
 
 
+def _canonical_text(value: Any, empty: str) -> tuple[str, Any]:
+    """(canonical JSON text, the value as stored): round-tripped through JSON so that what is stored
+    is exactly what was hashed (tuples become lists, dict keys strings, and so on)."""
+    if not value:
+        return empty, json.loads(empty)
+    stored = json.loads(canonical_json(value))
+    return canonical_json(stored).decode(), stored
+
+
+def _insert_entries(rows: list[tuple]) -> dict[int, int]:
+    """Insert entry rows (seq, recorded_at, actor_id, actor, kind, subject, payload text, covers text,
+    leaf hash) with plain SQL -- the ORM's bulk_create spends most of an append compiling -- and
+    return {seq: id}."""
+    from django.db import connection
+
+    table = Entry._meta.db_table
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    one = f"(%s, %s, %s, %s, %s, %s, %s{json_cast}, %s{json_cast}, %s)"
+    ids: dict[int, int] = {}
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            cur.execute(
+                f'INSERT INTO "{table}" (seq, recorded_at, actor_id, actor, kind, subject, payload, covers, leaf_hash) '
+                f"VALUES {', '.join([one] * len(chunk))} RETURNING id, seq",
+                [v for row in chunk for v in row],
+            )
+            ids.update((seq, pk) for pk, seq in cur.fetchall())
+    return ids
+
+
 def ledger_append(
     *,
     kind: str,
@@ -75,26 +107,115 @@ def ledger_append(
     rows: saved model instances this fact covers; their canonical form is hashed from the database.
     files: {"name": <storage name>, "sha256": ..., "sm3": ..., "size": ...} for files in the store.
     """
-    if not transaction.get_connection().in_atomic_block:
+    return ledger_append_many(
+        entries=[{"kind": kind, "subject": subject, "payload": payload, "rows": rows, "files": files}], actor=actor,
+    )[0]
+
+
+def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
+    """Append several facts by one actor, in order, inside the caller's transaction: one lock of the
+    head, one insert per 500 entries, and the tree nodes they complete. Each item takes the keywords
+    of `ledger_append` (kind, subject, payload, rows, files). A rollback leaves none of them."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
         raise RuntimeError("ledger_append must run inside the service's transaction")
-    head, _ = LedgerHead.objects.select_for_update().get_or_create(pk=1)
-    seq = head.size + 1
+    items = list(entries)
+    if not items:
+        return []
+    size = _lock_head(connection)
     actor_id, actor_name = actor_label(actor)
-    subject_str = subject if isinstance(subject, str) else subject_of(subject)
-    # Round-trip through canonical JSON so what is stored is exactly what was hashed.
-    payload_json = json.loads(canonical_json(payload or {}))
-    covers = [row_cover(r) for r in rows] + [{"file": f["name"], **{k: v for k, v in f.items() if k != "name"}}
-                                             for f in files]
-    covers = json.loads(canonical_json(covers))
     recorded_at = timezone.now()
-    data = entry_leaf_data(seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor_name, kind=kind,
-                           subject=subject_str, payload=payload_json, covers=covers)
-    entry = Entry.objects.create(
-        seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor_name, kind=kind,
-        subject=subject_str, payload=payload_json, covers=covers, leaf_hash=leaf_hash(data),
-    )
-    LedgerHead.objects.filter(pk=1).update(size=seq)
-    return entry
+    # The pieces every entry of the batch shares, rendered once, in canonical_json's key order.
+    before_covers = (f'{{"actor":{_quote(actor_name)},"actor_id":{canonical_json(actor_id).decode()},'
+                     f'"covers":')
+    when = canonical_json(recorded_at).decode()
+    db_when = connection.ops.adapt_datetimefield_value(recorded_at)
+    rows, values, new_leaves = [], [], {}
+    for seq, item in enumerate(items, start=size + 1):
+        kind, subject = str(item["kind"]), item["subject"]
+        subject = subject if isinstance(subject, str) else subject_of(subject)
+        payload_text, payload = _canonical_text(item.get("payload"), "{}")
+        covers = [row_cover(r) for r in item.get("rows", ())] + [
+            {"file": f["name"], **{k: v for k, v in f.items() if k != "name"}} for f in item.get("files", ())
+        ]
+        covers_text, covers = _canonical_text(covers, "[]")
+        data = (f'{before_covers}{covers_text},"kind":{_quote(kind)},"payload":{payload_text},'
+                f'"recorded_at":{when},"seq":{seq},"subject":{_quote(subject)}}}').encode()
+        leaf = digest(b"\x00" + data)
+        new_leaves[seq - 1] = bytes.fromhex(leaf)
+        rows.append((seq, db_when, actor_id, actor_name, kind, subject, payload_text, covers_text, leaf))
+        values.append((seq, recorded_at, actor_id, actor_name, kind, subject, payload, covers, leaf))
+    ids = _insert_entries(rows)
+    new_size = size + len(rows)
+    _write_nodes(size, new_size, new_leaves)
+    with connection.cursor() as cur:
+        cur.execute(f'UPDATE "{LedgerHead._meta.db_table}" SET size = %s WHERE id = 1', [new_size])
+    return [Entry.from_db(connection.alias, None, (ids[v[0]], *v)) for v in values]
+
+
+def _lock_head(connection) -> int:
+    """The log's size, with its head row locked until the caller's transaction ends, so sequence
+    numbers have no gaps under concurrent writers (SQLite: transactions are IMMEDIATE, one writer)."""
+    table = LedgerHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT size FROM "{table}" WHERE id = 1{lock}')
+        row = cur.fetchone()
+    if row is None:
+        LedgerHead.objects.get_or_create(pk=1)
+        return _lock_head(connection)
+    return row[0]
+
+
+# --- stored tree nodes (ledger.nodes) -------------------------------------------------------------
+
+def _leaf_map(ranges: list[tuple[int, int]]) -> dict[int, bytes]:
+    """{leaf index: leaf hash} for 0-based [lo, hi) ranges (leaf i is entry seq i+1)."""
+    cond = models.Q()
+    for lo, hi in ranges:
+        cond |= models.Q(seq__gt=lo, seq__lte=hi)
+    found = {seq - 1: bytes.fromhex(h) for seq, h in Entry.objects.filter(cond).values_list("seq", "leaf_hash")}
+    wanted = sum(hi - lo for lo, hi in ranges)
+    if len(found) != wanted:
+        raise DomainError(f"账本条目缺失：应有 {wanted} 条，只找到 {len(found)} 条；请立即运行 `zhifa ledger verify`。",
+                          code="ledger_inconsistent", rule="REC-03")
+    return found
+
+
+def _node_map(keys_: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    cond = models.Q()
+    for level, index in keys_:
+        cond |= models.Q(level=level, index=index)
+    found = {(lv, ix): bytes.fromhex(h) for lv, ix, h in Node.objects.filter(cond).values_list("level", "index", "hash")}
+    if len(found) != len(set(keys_)):
+        raise DomainError("账本树节点缺失；请立即运行 `zhifa ledger verify`。", code="ledger_inconsistent", rule="REC-03")
+    return found
+
+
+def _write_nodes(old_size: int, new_size: int, new_leaves: dict[int, bytes]) -> None:
+    from . import nodes
+    from zhifa.core.canonical import hash_name
+
+    wanted = nodes.nodes_completed(old_size, new_size)
+    if not wanted:
+        return
+
+    def leaves(lo: int, hi: int) -> list[bytes]:
+        older = [i for i in range(lo, hi) if i not in new_leaves]
+        fetched = _leaf_map([(older[0], older[-1] + 1)]) if older else {}
+        return [new_leaves[i] if i in new_leaves else fetched[i] for i in range(lo, hi)]
+
+    made = nodes.compute_nodes(wanted, leaves=leaves, stored=_node_map, hash_name=hash_name())
+    Node.objects.bulk_create([Node(level=lv, index=ix, hash=h.hex()) for (lv, ix), h in made.items()])
+
+
+def tree_reader(hash_name: str | None = None):
+    """A `nodes.TreeReader` over this database: roots and proofs for any size in O(log n) reads."""
+    from . import nodes
+    from zhifa.core.canonical import hash_name as deployment_hash
+
+    return nodes.TreeReader(hash_name or deployment_hash(), leaves=_leaf_map, nodes=_node_map)
 
 
 # --- signed tree heads ----------------------------------------------------------------------------
@@ -115,7 +236,6 @@ def tree_head_sign(*, actor=None, force: bool = False):
 
     from . import keys, merkle
     from .models import TreeHead
-    from .tree import Frontier
 
     name = hash_name()
     with transaction.atomic():
@@ -123,26 +243,24 @@ def tree_head_sign(*, actor=None, force: bool = False):
         previous = TreeHead.objects.order_by("-size", "-signed_at").first()
         if previous and previous.size == head_row.size and not force:
             return previous
-        leaves = ledger_leaves(head_row.size)
-        frontier = Frontier(name)
-        for leaf in leaves:
-            frontier.push(leaf)
-        root = frontier.root()
+        size = head_row.size
+        reader = tree_reader(name)
+        root = reader.root(size)
         if previous and previous.size:
-            proof = merkle.consistency_proof(previous.size, leaves, name)
-            if not merkle.verify_consistency(previous.size, len(leaves), bytes.fromhex(previous.root_hash), root,
+            proof = reader.consistency_proof(previous.size, size)
+            if not merkle.verify_consistency(previous.size, size, bytes.fromhex(previous.root_hash), root,
                                              proof, name):
                 raise DomainError(
                     f"账本与上一个签名树头（大小 {previous.size}）不一致，拒绝签署新树头；请立即运行 `zhifa ledger verify`。",
                     code="ledger_inconsistent", rule="REC-03",
                 )
         signed_at = timezone.now()
-        message = canonical_json({"size": len(leaves), "root_hash": root.hex(), "hash": name,
+        message = canonical_json({"size": size, "root_hash": root.hex(), "hash": name,
                                   "signed_at": signed_at}).decode()
         private = keys.private_key()
         public_raw = keys.public_key_raw(private.public_key())
         return TreeHead.objects.create(
-            size=len(leaves), root_hash=root.hex(), hash_name=name, signed_at=signed_at, signed_message=message,
+            size=size, root_hash=root.hex(), hash_name=name, signed_at=signed_at, signed_message=message,
             signature=private.sign(message.encode()).hex(), key_id=keys.key_id(public_raw), public_key=public_raw.hex(),
         )
 

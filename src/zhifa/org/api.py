@@ -11,8 +11,7 @@ from ninja import Router, Schema, Status
 from zhifa.core.errors import DomainError, NotFound, PermissionDeniedError
 
 from . import selectors, services
-from .auth import api_auth, request_actor
-from .roles import agencies_visible_to, is_admin
+from .auth import api_auth, request_actor, visible_agency_ids
 from .models import Agency, Certificate, Department, EnforcementCategory, Officer, Post, Region
 
 router = Router(tags=["执法主体与人员（管理）"])
@@ -25,24 +24,8 @@ WRITE = api_auth("org:write")
 # --- request context --------------------------------------------------------------------------
 
 
-def _token_agency(request) -> Agency | None:
-    token = getattr(request, "api_token", None)
-    return token.agency if token is not None and token.agency_id else None
-
-
-def _visible_agency_ids(request) -> set[int] | None:
-    """None: every agency. An agency's token sees that agency; a session user sees the agencies
-    `roles.agencies_visible_to` gives (own agency and below; a supervisor's region; admins all)."""
-    if getattr(request, "api_token", None) is not None:
-        scoped = _token_agency(request)
-        return None if scoped is None else {scoped.pk}
-    if is_admin(request.user):
-        return None
-    return set(agencies_visible_to(request.user).values_list("pk", flat=True))
-
-
 def _check_agency(request, agency_id: int | None) -> None:
-    visible = _visible_agency_ids(request)
+    visible = visible_agency_ids(request)
     if visible is not None and agency_id not in visible:
         raise PermissionDeniedError("您（或该接口令牌）只能查看和操作职责范围内执法主体的数据。")
 
@@ -169,7 +152,7 @@ def agency_list(request, q: str = "", active: bool | None = None, limit: int = 1
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q))
     if active is not None:
         qs = qs.filter(active=active)
-    if (visible := _visible_agency_ids(request)) is not None:
+    if (visible := visible_agency_ids(request)) is not None:
         qs = qs.filter(pk__in=visible)
     return [AgencyOut.from_obj(a) for a in qs[offset:offset + min(limit, 500)]]
 
@@ -184,7 +167,7 @@ def agency_get(request, agency_id: int):
 @router.post("/agencies", response={201: AgencyOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut}, auth=WRITE,
              summary="登记执法主体")
 def agency_create(request, payload: AgencyIn):
-    if _token_agency(request) is not None:
+    if getattr(getattr(request, "api_token", None), "agency_id", None):
         raise PermissionDeniedError("主体专属的接口令牌不能登记新的执法主体。")
     data = _agency_changes(payload.dict())
     agency = services.agency_register(actor=request_actor(request), **data)
@@ -273,7 +256,7 @@ def officer_list(request, q: str = "", agency: int | None = None, active: bool |
         qs = qs.filter(agency_id=agency)
     if active is not None:
         qs = qs.filter(active=active)
-    if (visible := _visible_agency_ids(request)) is not None:
+    if (visible := visible_agency_ids(request)) is not None:
         qs = qs.filter(agency_id__in=visible)
     return [OfficerOut.from_obj(o) for o in qs[offset:offset + min(limit, 500)]]
 
@@ -396,7 +379,7 @@ def certificate_list(request, q: str = "", status: str = "", holder: int | None 
         qs = qs.filter(status=status)
     if holder:
         qs = qs.filter(holder_id=holder)
-    if (visible := _visible_agency_ids(request)) is not None:
+    if (visible := visible_agency_ids(request)) is not None:
         qs = qs.filter(holder__agency_id__in=visible)
     return [CertificateOut.from_obj(c) for c in qs[offset:offset + min(limit, 500)]]
 

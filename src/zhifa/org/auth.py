@@ -58,11 +58,28 @@ class TokenAuth(HttpBearer):
         return api_token
 
 
+# What each role may do through the API with its session, besides what staff status gives
+# (DESIGN.md "Who uses it"). Data scope (which agencies) is checked by each router.
+ROLE_SCOPES: dict[str, set[str]] = {
+    "执法人员": {"cases:read", "cases:write", "records:read", "records:write", "documents:read", "review:read"},
+    "法制审核人员": {"cases:read", "review:read", "review:write", "records:read", "documents:read"},
+    "机关负责人": {"cases:read", "cases:write", "review:read", "review:write", "records:read", "records:write",
+              "documents:read", "publicity:read"},
+    "公示管理员": {"cases:read", "publicity:read", "publicity:write", "documents:read"},
+    "档案管理员": {"cases:read", "records:read", "records:write", "documents:read"},
+    "监督人员": {"cases:read", "records:read", "review:read", "documents:read", "publicity:read"},
+}
+
+
 def user_may(user, scope: str) -> bool:
-    """Session users: staff may read; writing needs a superuser or the 系统管理员 group."""
+    """Session users: staff may read; roles grant the scopes in ROLE_SCOPES; anything else needs
+    a superuser or the 系统管理员 group."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
+        return True
+    roles = set(user.groups.values_list("name", flat=True))
+    if any(scope in ROLE_SCOPES.get(role, ()) for role in roles):
         return True
     if not user.is_staff:
         return False
@@ -110,3 +127,16 @@ def request_actor(request):
 def api_auth(scope: str) -> list:
     """Token first, so a machine client never trips the session's CSRF check."""
     return [TokenAuth(scope), StaffSessionAuth(scope)]
+
+
+def visible_agency_ids(request) -> set[int] | None:
+    """None: every agency. An agency's token sees that agency; a session user sees the agencies
+    `roles.agencies_visible_to` gives (own agency and below; a supervisor's region; admins all)."""
+    from .roles import agencies_visible_to, is_admin
+
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        return None if not token.agency_id else {token.agency_id}
+    if is_admin(request.user):
+        return None
+    return set(agencies_visible_to(request.user).values_list("pk", flat=True))

@@ -22,13 +22,16 @@ from .models import Evidence
 
 
 def av_list_item(*, agency, act_code: str, on_date=None) -> AvRecordingItem | None:
-    """The agency's published, effective AV-list row for `act_code` (mandatory wins over as-needed)."""
+    """The agency's published, effective AV-list row for the procedure act `act_code` — a row names
+    the acts it covers in `procedure_acts` (its own `act_code` is the agency's list number, which a
+    list may also set to the act code itself). Mandatory wins over as-needed."""
     on_date = on_date or timezone.localdate()
     rows = (AvRecordingItem.objects
-            .filter(agency=agency, act_code=act_code, status=PublicationStatus.PUBLISHED)
+            .filter(agency=agency, status=PublicationStatus.PUBLISHED)
             .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=on_date))
             .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on_date)))
-    rows = list(rows)
+    # JSON containment is not available on SQLite: the list is short, filter here.
+    rows = [r for r in rows if r.act_code == act_code or act_code in (r.procedure_acts or [])]
     for row in rows:
         if row.requirement == AvRecordingItem.Requirement.MANDATORY:
             return row

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from zhifa.core.append_only import _sql_backwards, _sql_forwards
 from zhifa.ledger import keys
 from zhifa.ledger.models import Entry, TreeHead, VerificationRun
-from zhifa.ledger.services import ledger_append, tree_head_sign
+from zhifa.ledger.services import ledger_append, ledger_append_many, tree_head_sign
 from zhifa.ledger.verify import ledger_alerts_open, ledger_verify, ledger_verify_and_record
 from zhifa.org.models import EnforcementCategory
 
@@ -176,3 +176,66 @@ def test_nightly_task_records_a_run(log):
     assert VerificationRun.objects.filter(ok=True).count() == 1
     report, run = ledger_verify_and_record()
     assert run.ok and run.entries == 3
+
+
+def test_leaf_put_together_by_sqlite_equals_the_reference_bytes():
+    """verify's fast path on SQLite: the leaf built from the columns' text is the reference leaf,
+    for awkward text too (quotes, backslashes, control characters, Chinese, emoji, nulls)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the fast path is SQLite's")
+    from zhifa.ledger.services import entry_leaf_data
+    from zhifa.ledger.verify import _SQLITE_LEAF
+
+    odd = 'a"b\\c\n\t\x01\x7f 江川 😀 \u2028'
+    with transaction.atomic():
+        ledger_append(kind="case_filed", actor=None, subject=f"cases.case:{odd}",
+                      payload={"z": [1, 2.5, None, True], "a": {"y": odd, "b": -3}, "当事人": "某公司"})
+        ledger_append(kind=f"odd{odd}", actor=None, subject="x", payload={})
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT seq, {_SQLITE_LEAF} FROM ledger_entry ORDER BY seq")
+        built = dict(cur.fetchall())
+    for e in Entry.objects.all():
+        ref = entry_leaf_data(seq=e.seq, recorded_at=e.recorded_at, actor_id=e.actor_id, actor=e.actor, kind=e.kind,
+                              subject=e.subject, payload=e.payload, covers=e.covers)
+        assert built[e.seq].encode() == ref
+
+
+def test_entries_stored_another_way_still_verify():
+    """Whole-second times and non-canonical JSON text (rows written before the canonical encoder)
+    take the reference path and pass."""
+    import datetime as dt
+
+    from zhifa.core.canonical import digest
+    from zhifa.ledger.services import entry_leaf_data
+
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    data = entry_leaf_data(seq=1, recorded_at=when, actor_id=None, actor="system", kind="case_filed",
+                           subject="cases.case:1", payload={"b": 1, "a": "江"}, covers=[])
+    Entry.objects.create(seq=1, recorded_at=when, actor_id=None, actor="system", kind="case_filed",
+                         subject="cases.case:1", payload={"b": 1, "a": "江"}, covers=[],
+                         leaf_hash=digest(b"\x00" + data))
+    _as_superuser("UPDATE ledger_entry SET payload = %s WHERE seq = 1", ['{"b": 1, "a": "\\u6c5f"}'])
+    report = ledger_verify()
+    assert report.ok, report.problems
+
+
+def test_altered_payload_in_canonical_form_is_named(log):
+    _as_superuser("UPDATE ledger_entry SET payload = %s WHERE seq = 3", ['{"number":"江市监罚〔2026〕9号"}'])
+    report = ledger_verify()
+    assert (3, "entry") in _whats(report)
+
+
+def test_tampered_tree_node_is_named():
+    with transaction.atomic():
+        ledger_append_many(entries=[{"kind": "case_filed", "subject": f"cases.case:{i}"} for i in range(130)],
+                           actor=None)
+    tree_head_sign()
+    assert ledger_verify().ok
+    with connection.cursor() as cur:
+        for stmt in _sql_backwards(connection.vendor, "ledger_node"):
+            cur.execute(stmt)
+        cur.execute("UPDATE ledger_node SET hash = %s WHERE level = 6 AND \"index\" = 1", ["cd" * 32])
+        for stmt in _sql_forwards(connection.vendor, "ledger_node"):
+            cur.execute(stmt)
+    report = ledger_verify()
+    assert _whats(report) == {(None, "node:6/1")}

@@ -1,0 +1,38 @@
+"""Reads of the documents app."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from .models import Document, DocumentRequest
+
+
+def documents_of_case(case) -> QuerySet[Document]:
+    """Every version of every document of `case`, each marked `is_superseded`."""
+    later = Document.objects.filter(supersedes=OuterRef("pk"))
+    return (Document.objects.filter(case=case).annotate(is_superseded=Exists(later))
+            .select_related("generated_by", "supersedes").order_by("id"))
+
+
+def case_documents(case, *, include_superseded: bool = True) -> list[Document]:
+    """The documents of `case`: the latest version of each first in issue order, then (if asked)
+    the superseded versions, each marked `is_superseded`."""
+    docs = list(documents_of_case(case))
+    current = [d for d in docs if not d.is_superseded]
+    if not include_superseded:
+        return current
+    return current + [d for d in docs if d.is_superseded]
+
+
+def case_document_requests(case, *, open_only: bool = False) -> QuerySet[DocumentRequest]:
+    qs = DocumentRequest.objects.filter(case=case).select_related("document")
+    if open_only:
+        qs = qs.exclude(status=DocumentRequest.Status.DONE)
+    return qs
+
+
+def document_snapshot(case) -> list[dict]:
+    """The "documents" part of a case's snapshot (legal review): every current document with its
+    number and the SHA-256 of its PDF."""
+    return [{"template": d.template, "number": d.number, "version": d.version, "sha256": d.pdf_sha256}
+            for d in documents_of_case(case) if not d.is_superseded]

@@ -1,0 +1,77 @@
+"""The penalty procedures generate their documents after each step commits (generate_after_commit),
+with the numbers the procedure issued and the data the steps recorded."""
+
+import datetime as dt
+
+from zhifa.cases.engine import case_transition
+from zhifa.cases.testing import person_party, register_case
+from zhifa.documents.models import Document, DocumentRequest
+
+from .helpers import pdf_text, squash
+
+TODAY = dt.date.today()
+PROPOSAL = {"outcome": "penalty", "penalty_types": ["warning", "fine"], "fine_amount": "20000",
+            "correction_order": "责令立即建立进货查验记录制度", "reasons_evidence": "现场检查笔录与询问笔录相互印证",
+            "reasons_basis": "违反食品安全法第五十三条，依据第一百二十六条", "reasons_discretion": "属一般情形，按一般档次裁量"}
+
+
+def test_ordinary_procedure_documents(penalty_world, django_capture_on_commit_callbacks):
+    w = penalty_world
+
+    def move(case, action, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return case_transition(case=case, action=action, actor=w.actor, data=data or {})
+
+    case = register_case(w)
+    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"})
+    move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所后厨", "findings": "未建立进货查验记录",
+                                     "party_signed": True})
+    move(case, "conclude_investigation", {"report": "调查终结"})
+    move(case, "propose", PROPOSAL)
+    move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=20)).isoformat()})
+    move(case, "decide", {"performance": "自收到本决定书之日起十五日内缴纳罚款",
+                          "remedies": "可在六十日内向江川市人民政府申请行政复议，或在六个月内向人民法院提起行政诉讼",
+                          "head_signed": True})
+    move(case, "serve_decision", {"method": "direct", "served_on": TODAY.isoformat()})
+    move(case, "record_payment", {"amount": "20000", "paid_on": TODAY.isoformat(), "method": "bank"})
+    move(case, "close", {"summary": "已缴清罚款，结案"})
+    case.refresh_from_db()
+
+    failed = list(DocumentRequest.objects.filter(case=case).exclude(status="done").values_list("template", "error"))
+    assert failed == []
+    docs = {d.template: d for d in Document.objects.filter(case=case)}
+    assert set(docs) == {"filing_approval", "inspection_record", "pre_decision_notice", "penalty_decision",
+                         "service_receipt", "closing_report"}
+    decision = docs["penalty_decision"]
+    assert decision.number == case.data["penalty_decision_number"]
+    assert decision.entry.action == "decide"
+    text = squash(pdf_text(decision))
+    for expected in ["江川市好味餐饮有限公司", "江川市清河区和平街8号", "人民币贰万元整", "责令立即建立进货查验记录制度",
+                     "现场检查笔录与询问笔录相互印证", "违反食品安全法第五十三条", "按一般档次裁量", "一般",
+                     "江川市人民政府", "百分之三加处罚款", "当事人在法定期限内未提出陈述、申辩意见"]:
+        assert squash(expected) in text, expected
+    assert case.number in squash(pdf_text(docs["filing_approval"]))
+    inspection = squash(pdf_text(docs["inspection_record"]))
+    assert "经营场所后厨" in inspection and "JCSC0000" in inspection and "当事人已核对并签名确认" in inspection
+    assert decision.number in squash(pdf_text(docs["service_receipt"]))
+    closing = squash(pdf_text(docs["closing_report"]))
+    assert "已缴清罚款，结案" in closing and decision.number in closing
+
+
+def test_simple_procedure_on_the_spot_decision(penalty_world, django_capture_on_commit_callbacks):
+    w = penalty_world
+    case = register_case(w, procedure="penalty_simple", parties=[person_party()], discovered_on=TODAY,
+                         occurred_on=TODAY, place="江川市清河区人民路12号门前")
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case, action="decide_on_spot", actor=w.actor, data={
+            "certificates_shown": True, "facts_certain": True, "penalty_types": ["fine"], "fine_amount": "50",
+            "violation": "未在经营场所醒目位置公示营业执照", "basis": "依据《中华人民共和国食品安全法》第一百二十六条第一款",
+            "remedies": "可在六十日内申请行政复议或者六个月内提起行政诉讼", "refusal_note": "当事人拒绝签收"})
+    case.refresh_from_db()
+    doc = Document.objects.get(case=case, template="on_spot_decision")
+    assert doc.number == case.data["on_spot_number"] == case.number
+    text = squash(pdf_text(doc))
+    for expected in ["当场行政处罚决定书", "陈小满", "未在经营场所醒目位置公示营业执照", "人民币伍拾元整",
+                     "江川市清河区人民路12号门前", "第一百二十六条第一款", "六十日内", "江川市市场监督管理局",
+                     "JCSC0000", "JCSC0001", "当事人拒绝签收"]:
+        assert squash(expected) in text, expected

@@ -1,0 +1,337 @@
+"""Each BLOCK rule of the penalty procedures: the refusal (409 with the rule id, nothing written)
+and the allowed path."""
+
+import datetime as dt
+
+import pytest
+
+from zhifa.cases.engine import TransitionRefused, case_transition
+from zhifa.cases.models import StatusEntry
+from zhifa.cases.services import case_officer_add
+from zhifa.cases.testing import org_party, person_party, register_case
+from zhifa.core.calendar import add_working_days
+from zhifa.ledger.models import Entry
+
+TODAY = dt.date.today()
+PROPOSAL = {"outcome": "penalty", "penalty_types": ["fine"], "fine_amount": "25000",
+            "correction_order": "责令改正", "reasons_evidence": "笔录印证", "reasons_basis": "依据第126条",
+            "reasons_discretion": "一般情形"}
+DECISION = {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True}
+
+
+def move(case, action, w, data=None, **kw):
+    return case_transition(case=case, action=action, actor=w.actor, data=data or {}, **kw)
+
+
+def refused(case, action, w, data=None, *, rule, **kw):
+    entries, rows = Entry.objects.count(), StatusEntry.objects.filter(case=case).count()
+    state = case.state
+    with pytest.raises(TransitionRefused) as exc:
+        move(case, action, w, data, **kw)
+    assert exc.value.rule == rule, exc.value.message
+    assert Entry.objects.count() == entries and StatusEntry.objects.filter(case=case).count() == rows
+    case.refresh_from_db()
+    assert case.state == state
+    return exc.value
+
+
+def filed(w, **kw):
+    case = register_case(w, **kw)
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"})
+    return case
+
+
+def investigated(w, **kw):
+    case = filed(w, **kw)
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
+    move(case, "conclude_investigation", w, {"report": "终结"})
+    return case
+
+
+def notified(w, proposal=PROPOSAL, served_days_ago=30, hearing=False, **kw):
+    case = investigated(w, **kw)
+    move(case, "propose", w, proposal)
+    move(case, "serve_notice", w, {"method": "direct", "hearing_right_told": hearing,
+                                   "served_on": (TODAY - dt.timedelta(days=served_days_ago)).isoformat()})
+    return case
+
+
+# --- filing -----------------------------------------------------------------------------------
+
+
+def test_pen16_two_certified_officers(penalty_world):
+    w = penalty_world
+    case = register_case(w, co_officers=[w.uncertified])
+    err = refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-16")
+    assert "孙新未持有行政执法证" in err.message
+    case_officer_add(case=case, officer=w.officers[2], actor=w.actor, no_conflict_declared=True)
+    # Still refused: every acting officer must be certified (the uncertified one is on the team).
+    refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-16")
+    move(case, "file", w, {"head_approved": True, "opinion": "立案",
+                           "officers": [w.officers[0].pk, w.officers[2].pk]})
+
+
+def test_pen11_limitation(penalty_world):
+    w = penalty_world
+    case = register_case(w, occurred_on=TODAY - dt.timedelta(days=3 * 365), discovered_on=TODAY - dt.timedelta(days=1))
+    refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-11")
+    # Five years for life/health/financial safety with harm (PEN-11).
+    case5 = register_case(w, occurred_on=TODAY - dt.timedelta(days=3 * 365), discovered_on=TODAY - dt.timedelta(days=1),
+                          data={"life_health_or_finance_harm": True})
+    move(case5, "file", w, {"head_approved": True, "opinion": "立案"})
+
+
+def test_pen17_conflict_declaration_and_recusal(penalty_world):
+    w = penalty_world
+    case = register_case(w)
+    case_officer_add(case=case, officer=w.officers[2], actor=w.actor, no_conflict_declared=False)
+    refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-17")
+    case_officer_add(case=case, officer=w.officers[2], actor=w.actor, no_conflict_declared=True)
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"})
+    move(case, "apply_recusal", w, {"officer": [w.officers[2].pk], "reason": "与当事人有利害关系"})
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
+    move(case, "conclude_investigation", w, {"report": "终结"})
+    move(case, "propose", w, PROPOSAL)
+    refused(case, "serve_notice", w, {"method": "direct", "served_on": TODAY.isoformat()}, rule="PEN-17")
+    move(case, "decide_recusal", w, {"granted": True, "reason": "申请成立"})
+    move(case, "serve_notice", w, {"method": "direct", "served_on": TODAY.isoformat()})
+    assert case.case_officers.get(officer=w.officers[2]).recused
+
+
+def test_pen02_matter_required(penalty_world):
+    w = penalty_world
+    from zhifa.cases.services import case_register
+
+    case = case_register(procedure="penalty_general", agency=w.agency, lead_officer=w.officers[0], actor=w.actor,
+                         discovered_on=TODAY, parties=[org_party()], co_officers=[w.officers[1]], title="线索",
+                         source="complaint", occurred_on=TODAY)
+    refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-02")
+
+
+def test_pen27_certificates_shown(penalty_world):
+    w = penalty_world
+    case = filed(w)
+    refused(case, "record_interview", w, {"interviewee": "刘大海", "content": "询问"}, rule="PEN-27")
+    move(case, "record_interview", w, {"interviewee": "刘大海", "content": "询问", "certificates_shown": True})
+
+
+def test_pen28_preservation(penalty_world):
+    w = penalty_world
+    case = filed(w)
+    refused(case, "preserve_evidence", w, {"items": "食品10箱"}, rule="PEN-28")
+    start = TODAY - dt.timedelta(days=30)
+    move(case, "preserve_evidence", w, {"items": "食品10箱", "head_approved": True}, on_date=start)
+    refused(case, "conclude_investigation", w, {"report": "终结"}, rule="PEN-28")
+    # Past the 7 working days the measure lapsed: only release is possible.
+    refused(case, "preservation_decide", w, {"decision": "confiscate"}, rule="PEN-28")
+    move(case, "preservation_decide", w, {"decision": "release"})
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
+    move(case, "conclude_investigation", w, {"report": "终结"})
+
+
+# --- proposal ---------------------------------------------------------------------------------
+
+
+def test_pen07_minor(penalty_world):
+    w = penalty_world
+    occurred = TODAY - dt.timedelta(days=30)
+    child = person_party("小明", birth=occurred.replace(year=occurred.year - 13), serial=71)
+    case = investigated(w, parties=[child], occurred_on=occurred)
+    refused(case, "propose", w, PROPOSAL, rule="PEN-07")
+    move(case, "propose", w, {**PROPOSAL, "outcome": "no_penalty", "penalty_types": [], "fine_amount": ""})
+    teen = person_party("小刚", birth=occurred.replace(year=occurred.year - 16), serial=73)
+    case2 = investigated(w, parties=[teen], occurred_on=occurred)
+    refused(case2, "propose", w, PROPOSAL, rule="PEN-07")
+    move(case2, "propose", w, {**PROPOSAL, "circumstances": ["minor_age"], "fine_amount": "10000"})
+
+
+def test_pen10_mandatory_no_penalty(penalty_world):
+    w = penalty_world
+    case = investigated(w)
+    refused(case, "propose", w, {**PROPOSAL, "circumstances": ["no_fault"]}, rule="PEN-10")
+    move(case, "propose", w, {**PROPOSAL, "outcome": "no_penalty", "penalty_types": [], "fine_amount": "",
+                              "circumstances": ["no_fault"]})
+    refused(case, "decide", w, DECISION, rule="PEN-10")
+    move(case, "decide", w, {**DECISION, "education_record": "已对当事人进行教育"})
+
+
+def test_pen41_crime_must_be_referred(penalty_world):
+    w = penalty_world
+    case = investigated(w)
+    refused(case, "propose", w, {**PROPOSAL, "suspected_crime": True}, rule="PEN-41")
+    move(case, "propose", w, {**PROPOSAL, "suspected_crime": True, "outcome": "refer", "penalty_types": []})
+    refused(case, "decide", w, DECISION, rule="PEN-29")
+    move(case, "refer_crime", w, {"organ": "江川市公安局", "reason": "涉嫌犯罪"})
+    case.refresh_from_db()
+    assert case.state == "referred"
+
+
+def test_pen01_types_and_rev09_range(penalty_world):
+    w = penalty_world
+    case = investigated(w)
+    refused(case, "propose", w, {**PROPOSAL, "penalty_types": ["detention"]}, rule="PEN-01")
+    refused(case, "propose", w, {**PROPOSAL, "penalty_types": ["revoke_licence"]}, rule="PEN-02")
+    refused(case, "propose", w, {**PROPOSAL, "fine_amount": "60000"}, rule="REV-09")
+    # Inside the statutory range but outside the benchmark tier: a reason is required (REV-10).
+    refused(case, "propose", w, {**PROPOSAL, "fine_amount": "40000"}, rule="REV-10")
+    move(case, "propose", w, {**PROPOSAL, "fine_amount": "40000", "deviation_reason": "货值较大"})
+    case.refresh_from_db()
+    assert case.data["propose"]["collective_discussion_required"] is True
+    # REV-08 before the decision: the deviation needs collective discussion.
+    move(case, "serve_notice", w, {"method": "direct", "served_on": (TODAY - dt.timedelta(days=30)).isoformat()})
+    refused(case, "decide", w, DECISION, rule="REV-08")
+
+
+# --- notice, statement, hearing ------------------------------------------------------------------
+
+
+def test_pen18_pen20_notice_and_statement_window(penalty_world):
+    w = penalty_world
+    case = investigated(w)
+    move(case, "propose", w, PROPOSAL)
+    refused(case, "decide", w, DECISION, rule="PEN-18")
+    move(case, "serve_notice", w, {"method": "direct", "served_on": TODAY.isoformat()})
+    refused(case, "decide", w, DECISION, rule="PEN-20")
+    move(case, "waive_rights", w, {"waiver_document": "当事人书面放弃陈述申辩声明"})
+    move(case, "decide", w, DECISION)
+
+
+def test_pen30_hearing_right_must_be_told(penalty_world):
+    w = penalty_world
+    case = investigated(w)
+    move(case, "propose", w, {**PROPOSAL, "penalty_types": ["fine", "suspend_business"]})
+    refused(case, "serve_notice", w, {"method": "direct", "served_on": TODAY.isoformat()}, rule="PEN-30")
+    move(case, "serve_notice", w, {"method": "direct", "served_on": TODAY.isoformat(), "hearing_right_told": True})
+
+
+def test_pen31_pen32_hearing(penalty_world):
+    w = penalty_world
+    proposal = {**PROPOSAL, "penalty_types": ["fine", "suspend_business"]}
+    served = TODAY - dt.timedelta(days=40)
+    case = notified(w, proposal=proposal, served_days_ago=40, hearing=True)
+    refused(case, "request_hearing", w, {"received_on": TODAY.isoformat()}, rule="PEN-31")
+    # Posted within the 5 working days, received later: in time (TIME-06).
+    move(case, "request_hearing", w, {"received_on": TODAY.isoformat(),
+                                      "postmarked_on": add_working_days(served, 3).isoformat()})
+    refused(case, "decide", w, DECISION, rule="PEN-32")
+    notice_on = TODAY - dt.timedelta(days=20)
+    ok_date = add_working_days(notice_on, 7)
+    base = {"place": "听证室", "presider": w.presider.pk, "notice_served_on": notice_on.isoformat(), "public": True}
+    refused(case, "schedule_hearing", w, {**base, "hearing_date": add_working_days(notice_on, 5).isoformat()},
+            rule="PEN-31")
+    refused(case, "schedule_hearing", w, {**base, "hearing_date": ok_date.isoformat(),
+                                          "presider": w.officers[0].pk}, rule="PEN-31")
+    refused(case, "schedule_hearing", w, {**base, "hearing_date": ok_date.isoformat(), "agents": 3}, rule="PEN-31")
+    refused(case, "schedule_hearing", w, {**base, "hearing_date": ok_date.isoformat(), "public": False},
+            rule="PEN-31")
+    move(case, "schedule_hearing", w, {**base, "hearing_date": ok_date.isoformat()})
+    refused(case, "hold_hearing", w, {"transcript": "听证笔录"}, rule="PEN-31")
+    move(case, "hold_hearing", w, {"transcript": "听证笔录", "refusal_note": "当事人拒绝签字，已注明"})
+    # A hearing held: legal review is required (REV-01 (2)) before the decision.
+    refused(case, "decide", w, DECISION, rule="REV-01")
+
+
+def test_pen19_no_heavier_after_notice(penalty_world):
+    w = penalty_world
+    case = notified(w)
+    move(case, "receive_statement", w, {"statement": "申辩", "review_note": "逐项复核", "adopted": False})
+    # Back to investigated is impossible; a changed proposal after the notice is refused at decision.
+    from zhifa.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(state="investigated")  # the proposal step is only in `investigated`
+    case.refresh_from_db()
+    move(case, "propose", w, {**PROPOSAL, "fine_amount": "30000"})
+    Case.objects.filter(pk=case.pk).update(state="notified")
+    case.refresh_from_db()
+    refused(case, "decide", w, DECISION, rule="PEN-19")
+
+
+def test_pen34_extension_needs_approval(penalty_world):
+    w = penalty_world
+    case = filed(w)
+    refused(case, "extend_decision_limit", w, {"reason": "案情复杂"}, rule="PEN-34")
+    move(case, "extend_decision_limit", w, {"reason": "案情复杂", "head_approved": True})
+    d = case.deadlines.get(key="PEN-34", closed_at__isnull=True)
+    assert (d.due_on - case.filed_on).days == 120
+    refused(case, "extend_decision_limit", w, {"reason": "仍需", "head_approved": True}, rule="PEN-34")
+    new_due = case.filed_on + dt.timedelta(days=150)
+    move(case, "extend_decision_limit", w, {"reason": "仍需", "collective_discussion_ref": "集讨〔2026〕3号",
+                                            "new_due_on": new_due.isoformat()})
+    assert case.deadlines.get(key="PEN-34", closed_at__isnull=True).due_on == new_due
+
+
+# --- service and execution ----------------------------------------------------------------------
+
+
+def decided(w):
+    case = notified(w)
+    move(case, "decide", w, DECISION)
+    return case
+
+
+def test_pen35_electronic_service_needs_consent(penalty_world):
+    w = penalty_world
+    case = decided(w)
+    refused(case, "serve_decision", w, {"method": "electronic", "served_on": TODAY.isoformat()}, rule="PEN-35")
+    move(case, "serve_decision", w, {"method": "electronic", "served_on": TODAY.isoformat(),
+                                     "electronic_consent": True})
+
+
+def test_pen36_pen37_pen38_execution(penalty_world):
+    w = penalty_world
+    case = decided(w)
+    move(case, "serve_decision", w, {"method": "direct", "served_on": TODAY.isoformat()})
+    refused(case, "record_payment", w, {"amount": "25000", "paid_on": TODAY.isoformat(), "method": "cash_to_agency"},
+            rule="PEN-37")
+    refused(case, "apply_court", w, {"court": "清河区人民法院", "applied_on": TODAY.isoformat()}, rule="PEN-38")
+    refused(case, "approve_instalments", w, {"plan": "分三期", "last_due_on": (TODAY + dt.timedelta(days=90)).isoformat()},
+            rule="PEN-36")
+    move(case, "approve_instalments", w, {"plan": "分三期", "head_approved": True,
+                                          "last_due_on": (TODAY + dt.timedelta(days=90)).isoformat()})
+    refused(case, "close", w, {"summary": "结案"}, rule="PEN-37")
+    move(case, "record_payment", w, {"amount": "25000", "paid_on": TODAY.isoformat(), "method": "bank"})
+    move(case, "close", w, {"summary": "结案"})
+
+
+# --- simple procedure ----------------------------------------------------------------------------
+
+ON_SPOT = {"certificates_shown": True, "facts_certain": True, "penalty_types": ["fine"], "violation": "未公示执照",
+           "basis": "依据", "remedies": "复议或诉讼", "party_signed": True}
+
+
+def on_spot_case(w, party):
+    return register_case(w, procedure="penalty_simple", parties=[party], discovered_on=TODAY, occurred_on=TODAY)
+
+
+def test_pen23_simple_procedure_thresholds(penalty_world):
+    w = penalty_world
+    person = on_spot_case(w, person_party())
+    refused(person, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "201"}, rule="PEN-23")
+    move(person, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "200"})
+    company = on_spot_case(w, org_party())
+    refused(company, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "3000.01"}, rule="PEN-23")
+    move(company, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "3000"})
+    warned = on_spot_case(w, person_party(serial=77))
+    refused(warned, "decide_on_spot", w, {**ON_SPOT, "facts_certain": False, "penalty_types": ["warning"]},
+            rule="PEN-23")
+    move(warned, "decide_on_spot", w, {**ON_SPOT, "penalty_types": ["warning"]})
+
+
+def test_pen24_form_and_pen25_collection(penalty_world):
+    w = penalty_world
+    case = on_spot_case(w, org_party())
+    refused(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500", "party_signed": False}, rule="PEN-24")
+    move(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500", "party_signed": False,
+                                     "refusal_note": "当事人拒绝签收，已注明"})
+    refused(case, "collect_on_spot", w, {"receipt_number": "NO.1"}, rule="PEN-25")
+    move(case, "collect_on_spot", w, {"receipt_number": "NO.1", "hard_to_enforce": True})
+    move(case, "hand_over_fine", w, {"handed_on": TODAY.isoformat()})
+    move(case, "file_with_agency", w)
+    move(case, "close", w)
+
+
+def test_pen16_simple_procedure_two_officers(penalty_world):
+    w = penalty_world
+    case = register_case(w, procedure="penalty_simple", parties=[person_party()], discovered_on=TODAY,
+                         occurred_on=TODAY, co_officers=[])
+    refused(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "50"}, rule="PEN-16")

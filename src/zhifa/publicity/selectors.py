@@ -1,0 +1,111 @@
+"""Reads of publications. The portal, the feeds and the public API see only what is published
+(and, for withdrawn or ended items, that fact and its date, never the content)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from zhifa.core.identifiers import normalize_identifier
+from zhifa.core.search import search_filter
+
+from .models import FEED_KINDS, Publication, PublicationEvent, Status
+
+PUBLIC_LIST_FIELDS = ("id", "decision_number", "decided_on", "category", "party_name", "credit_code", "agency__name",
+                      "published_at", "corrected")
+
+
+def published_publications(*, q: str = "", party: str = "", credit_code: str = "", decision_number: str = "",
+                           agency=None, category: str = "", date_from: dt.date | None = None,
+                           date_to: dt.date | None = None) -> QuerySet:
+    """Search the published decisions (P6): each field narrows the result; newest decision first."""
+    qs = Publication.objects.filter(status=Status.PUBLISHED).select_related("agency")
+    if agency:
+        qs = qs.filter(agency=agency)
+    if category:
+        qs = qs.filter(category=category)
+    if date_from:
+        qs = qs.filter(decided_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(decided_on__lte=date_to)
+    if credit_code:
+        qs = qs.filter(credit_code=normalize_identifier(credit_code))
+    if decision_number:
+        qs = qs.filter(decision_number=decision_number.strip())
+    if party:
+        # The token index narrows; the name check keeps only parties whose shown name contains it.
+        qs = search_filter(qs, party).filter(party_name__contains=party.strip())
+    qs = search_filter(qs, q)
+    return qs.order_by("-decided_on", "-id")
+
+
+def public_publication(pk: int) -> Publication | None:
+    """A publication the public may open: published, or taken down after publication (shown as such)."""
+    return (Publication.objects.select_related("agency", "published_version")
+            .filter(pk=pk).filter(Q(status=Status.PUBLISHED) | Q(status__in=(Status.WITHDRAWN, Status.EXPIRED),
+                                                                   published_version__isnull=False)).first())
+
+
+def public_history(publication: Publication) -> QuerySet:
+    """The public events of a publication (published, corrected, withdrawn, ended)."""
+    return publication.events.filter(kind__in=FEED_KINDS).select_related("version").order_by("id")
+
+
+def feed_events(*, agency=None, since_id: int = 0) -> QuerySet:
+    """New, corrected and withdrawn items (the Atom feed), newest first."""
+    qs = PublicationEvent.objects.filter(kind__in=FEED_KINDS).select_related(
+        "publication", "publication__agency", "version")
+    if agency:
+        qs = qs.filter(publication__agency=agency)
+    if since_id:
+        qs = qs.filter(id__gt=since_id)
+    return qs.order_by("-id")
+
+
+def ledger_entries_for(publication: Publication):
+    from zhifa.ledger.models import Entry
+
+    return Entry.objects.filter(subject=f"publicity.publication:{publication.pk}").order_by("seq")
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+def clerk_queue(*, agencies: QuerySet, status: str = "", q: str = "") -> QuerySet:
+    qs = Publication.objects.filter(agency__in=agencies).select_related("agency", "latest_version")
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(decision_number__icontains=q) | Q(party_name__icontains=q))
+    return qs.order_by("due_on", "id")
+
+
+def needs_review(publication: Publication) -> bool:
+    return (publication.status in (Status.DRAFT, Status.REVIEWED, Status.PUBLISHED)
+            and publication.latest_version_id != publication.reviewed_version_id)
+
+
+def timeliness_by_agency(*, agencies: QuerySet, today: dt.date | None = None, warn_days: int = 2) -> list[dict]:
+    """P12 / PUB-03: per agency, how many were published on time or late, how many are overdue
+    now, how many fall due within `warn_days` (T-2 warning), and late withdrawals."""
+    today = today or timezone.localdate()
+    open_ = (Status.DRAFT, Status.REVIEWED)
+    rows = (Publication.objects.filter(agency__in=agencies).values("agency_id", "agency__name").annotate(
+        total=Count("id"),
+        published=Count("id", filter=Q(first_published_on__isnull=False)),
+        late=Count("id", filter=Q(late=True)),
+        overdue=Count("id", filter=Q(status__in=open_, due_on__lt=today)),
+        due_soon=Count("id", filter=Q(status__in=open_, due_on__gte=today,
+                                      due_on__lte=today + dt.timedelta(days=warn_days))),
+        withdraw_late=Count("id", filter=Q(withdraw_late=True)),
+        withheld=Count("id", filter=Q(status=Status.WITHHELD)),
+    ).order_by("agency__name"))
+    return list(rows)
+
+
+def overdue_publications(*, agencies: QuerySet, today: dt.date | None = None) -> QuerySet:
+    today = today or timezone.localdate()
+    return (Publication.objects.filter(agency__in=agencies, status__in=(Status.DRAFT, Status.REVIEWED),
+                                       due_on__lt=today).select_related("agency").order_by("due_on"))
