@@ -18,8 +18,9 @@ archives (真实性、完整性、可用性、安全性, `archive_check`), the r
 agency's custodian. State-secret items are not put into the package (they are kept under the
 secrecy rules, REC-04); the list names them.
 
-Documents come from providers: `register_archive_documents(fn)` with fn(case) -> [ArchiveDocument].
-A default provider reads the documents app's `Document` rows when that app has them.
+Documents come from the documents app (the current PDF of each, in the standard order of a case
+file, `STANDARD_ORDER`) and from any other provider registered with `register_archive_documents(fn)`,
+fn(case) -> [ArchiveDocument].
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -80,33 +80,23 @@ def register_archive_documents(provider: Callable[[Case], list[ArchiveDocument]]
     _PROVIDERS.append(provider)
 
 
+# 案卷文书排列: the decision first, then the file in the order the case ran (filing, investigation,
+# notice, hearing, discussion, service, execution, closing). Other templates follow in issue order.
+STANDARD_ORDER = {
+    "penalty_decision": 10, "on_spot_decision": 10, "filing_approval": 20, "inspection_record": 30,
+    "interview_record": 31, "preservation_notice": 35, "pre_decision_notice": 40, "hearing_notice": 50,
+    "hearing_record": 51, "collective_discussion": 60, "service_receipt": 70, "payment_reminder": 80,
+    "closing_report": 90,
+}
+
+
 def _documents_app_provider(case: Case) -> list[ArchiveDocument]:
-    """Duck-typed: the documents app's rows of this case, if that app defines a Document model with
-    a file and its hash. Superseded and withdrawn versions are left out."""
-    try:
-        model = apps.get_model("documents", "Document")
-    except LookupError:
-        return []
-    names = {f.name for f in model._meta.get_fields()}
-    if "case" not in names:
-        return []
-    file_field = next((n for n in ("pdf", "file", "pdf_file", "pdf_name") if n in names), None)
-    if file_field is None or "sha256" not in names:
-        return []
-    out = []
-    for i, doc in enumerate(model.objects.filter(case=case).order_by("pk")):
-        if getattr(doc, "superseded_by_id", None) or getattr(doc, "withdrawn", False):
-            continue
-        stored = getattr(doc, file_field)
-        stored = getattr(stored, "name", stored) or ""
-        if not stored:
-            continue
-        out.append(ArchiveDocument(
-            order=int(getattr(doc, "archive_order", None) or getattr(doc, "order", None) or (100 + i)),
-            title=str(getattr(doc, "title", None) or doc), number=str(getattr(doc, "number", "") or ""),
-            file=stored, sha256=doc.sha256, sm3=str(getattr(doc, "sm3", "") or ""),
-            size=int(getattr(doc, "size", 0) or 0)))
-    return out
+    """The current (not superseded) PDF of every document of the case (documents app)."""
+    from zhifa.documents.selectors import case_documents as documents_current
+
+    return [ArchiveDocument(order=STANDARD_ORDER.get(d.template, 100), title=d.title, number=d.number,
+                            file=d.pdf_name, sha256=d.pdf_sha256, sm3=d.pdf_sm3, size=d.pdf_size)
+            for d in documents_current(case, include_superseded=False) if d.pdf_name]
 
 
 def case_documents(case: Case) -> list[ArchiveDocument]:
@@ -114,7 +104,7 @@ def case_documents(case: Case) -> list[ArchiveDocument]:
     for provider in [*_PROVIDERS, _documents_app_provider]:
         docs.extend(provider(case))
     seen, out = set(), []
-    for d in sorted(docs, key=lambda d: (d.order, d.title)):
+    for d in sorted(docs, key=lambda d: d.order):  # stable: equal orders keep issue order
         if (d.file, d.title, d.number) not in seen:
             seen.add((d.file, d.title, d.number))
             out.append(d)

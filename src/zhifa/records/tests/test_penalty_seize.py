@@ -28,3 +28,25 @@ def test_seizure_needs_its_video_in_penalty_general(db):
                  **VIDEO_META)
     entry = case_transition(case=case, action="seize", actor=w.actor, data=SEIZE)
     assert entry.action == "seize"
+
+
+def test_case_file_includes_the_generated_documents(db, django_capture_on_commit_callbacks):
+    import io
+    import zipfile
+
+    from zhifa.core.filestore import filestore_open
+    from zhifa.ledger import keys
+    from zhifa.records.archive import archive_build
+
+    if not keys.key_path().exists():
+        keys.generate()
+    w = make_world()
+    case = register_case(w)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case, action="file", actor=w.actor, data={"head_approved": True, "opinion": "立案"})
+    pkg = archive_build(case=case, actor=None)
+    with filestore_open(pkg.file) as f, zipfile.ZipFile(io.BytesIO(f.read())) as zf:
+        docs = [n for n in zf.namelist() if n.startswith("documents/")]
+        toc = zf.read("目录.html").decode()
+    assert docs == ["documents/01-立案审批表.pdf"] and "立案审批表" in toc
+    assert pkg.checks["usability"]["ok"], pkg.checks["usability"]
