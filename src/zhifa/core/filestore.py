@@ -64,6 +64,45 @@ class Ingested:
     extra: dict = field(default_factory=dict)
 
 
+class DualHasher:
+    """SHA-256 and SM3 of one stream in one pass. For large chunks the SHA-256 runs in a helper thread
+    while SM3 (and the caller's write) run in this one — hashlib releases the GIL, so two cores are
+    used; small chunks are hashed inline (a thread costs more than it saves)."""
+
+    PARALLEL_FROM = 256 << 10
+
+    def __init__(self) -> None:
+        self.sha256, self.sm3, self.size = hashlib.sha256(), hashlib.new("sm3"), 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending = None
+
+    def update(self, chunk: bytes) -> None:
+        """Start hashing `chunk`; it is finished by the next update() or by digests()."""
+        self.wait()
+        self.size += len(chunk)
+        if len(chunk) >= self.PARALLEL_FROM:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1)
+            self._pending = self._pool.submit(self.sha256.update, chunk)
+        else:
+            self.sha256.update(chunk)
+        self.sm3.update(chunk)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+    def digests(self) -> dict:
+        self.wait()
+        return {"sha256": self.sha256.hexdigest(), "sm3": self.sm3.hexdigest(), "size": self.size}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def storage_name(sha256: str) -> str:
     return f"cas/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
@@ -102,37 +141,36 @@ def filestore_ingest(source: BinaryIO | bytes | Iterable[bytes], *, max_size: in
     before the rest is read and `inspect(spool_path)` after the whole file is spooled; either may
     raise to refuse the file. Raises FileTooLarge / EmptyFile (FileRefused, a ValueError). On any
     exception nothing is kept."""
-    sha, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
+    hasher = DualHasher()
     fd, tmp_path = tempfile.mkstemp(prefix="zhifa-upload-", dir=_spool_dir())
     head = b""
     checked = check_head is None
     try:
-        with os.fdopen(fd, "wb") as tmp, ThreadPoolExecutor(max_workers=1) as pool:
+        with os.fdopen(fd, "wb") as tmp:
             for chunk in _chunks(source):
                 if not chunk:
                     continue
-                size += len(chunk)
-                if max_size is not None and size > max_size:
+                if max_size is not None and hasher.size + len(chunk) > max_size:
                     raise FileTooLarge("file too large")
                 if not checked:
                     head += chunk[: HEAD_SIZE - len(head)]
                     if len(head) >= HEAD_SIZE:
                         check_head(head)
                         checked = True
-                pending = pool.submit(sha.update, chunk)
-                sm3.update(chunk)
+                hasher.update(chunk)  # SHA-256 in the helper thread, SM3 here, then the write
                 tmp.write(chunk)
-                pending.result()
-        if size == 0 and not allow_empty:
+        sums = hasher.digests()
+        if sums["size"] == 0 and not allow_empty:
             raise EmptyFile("empty file")
         if not checked:
             check_head(head)
         info = inspect(tmp_path) if inspect is not None else None
-        digest = sha.hexdigest()
-        stored = StoredFile(name=storage_name(digest), sha256=digest, sm3=sm3.hexdigest(), size=size)
+        stored = StoredFile(name=storage_name(sums["sha256"]), sha256=sums["sha256"], sm3=sums["sm3"],
+                            size=sums["size"])
         created = _commit(tmp_path, stored.name)
         return Ingested(stored=stored, created=created, head=head, info=info)
     finally:
+        hasher.close()
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
 

@@ -4,7 +4,8 @@
 - supervisors (监督人员) see every case of the agencies in their region at once (REC-05: 可实时调阅);
 - the head (机关负责人) and the archivist (档案管理员) of the case's agency see it (they approve requests);
 - anyone else asks for access with a reason (`access_request`), and sees the records only inside the
-  time window an approval gives. Until then: refused, and the refusal is logged too.
+  time window an approval gives. Until then: refused, and the refusal is logged too. A state-secret
+  item (confidentiality level, PEN-22) is never shown through such a grant.
 
 Every view, download and listing goes through `access_check`, which appends an `AccessLog` row.
 """
@@ -20,7 +21,7 @@ from zhifa.cases.models import CaseOfficer
 from zhifa.core.errors import PermissionDeniedError
 from zhifa.org import roles
 
-from .models import AccessDecision, AccessLog
+from .models import AccessDecision, AccessLog, Confidentiality
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,19 @@ def access_for(case, user) -> Access | None:
 def access_check(*, case, user, action: str, evidence=None, package=None, reason: str = "") -> Access:
     """Log the look and return its basis; refuse (and log the refusal) without one."""
     access = access_for(case, user)
+    secret = (access is not None and access.basis == AccessLog.Basis.GRANT and evidence is not None
+              and evidence.confidentiality == Confidentiality.STATE_SECRET)
+    if secret:  # PEN-22: a state secret is not lent out through 调阅; the team and supervisors only
+        access = None
     with transaction.atomic():
         AccessLog.objects.create(
             user=user if getattr(user, "pk", None) else None, case=case, evidence=evidence, package=package,
             action=action, basis=access.basis if access else AccessLog.Basis.REFUSED,
             grant=access.grant if access else None, reason=(reason or "")[:300],
         )
+    if secret:
+        raise PermissionDeniedError("该证据涉及国家秘密，不通过调阅提供（规则 PEN-22、REC-04）。",
+                                    code="state_secret", rule="PEN-22")
     if access is None:
         raise PermissionDeniedError(
             "您不是本案承办人员，查看本案记录须先提出调阅申请，经档案管理员或机关负责人批准后在有效期内调阅（规则 REC-05）。",

@@ -18,8 +18,9 @@ archives (真实性、完整性、可用性、安全性, `archive_check`), the r
 agency's custodian. State-secret items are not put into the package (they are kept under the
 secrecy rules, REC-04); the list names them.
 
-Documents come from providers: `register_archive_documents(fn)` with fn(case) -> [ArchiveDocument].
-A default provider reads the documents app's `Document` rows when that app has them.
+Documents come from the documents app (the current PDF of each, in the standard order of a case
+file, `STANDARD_ORDER`) and from any other provider registered with `register_archive_documents(fn)`,
+fn(case) -> [ArchiveDocument].
 """
 
 from __future__ import annotations
@@ -38,22 +39,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from zhifa.cases.models import Case, StatusEntry
 from zhifa.core.errors import PermissionDeniedError
-from zhifa.core.filestore import HEAD_SIZE, filestore_discard, filestore_ingest, filestore_open
+from zhifa.core.filestore import HEAD_SIZE, DualHasher, filestore_discard, filestore_ingest, filestore_open
 from zhifa.ledger import merkle
 from zhifa.ledger.models import Entry
 from zhifa.ledger.services import entry_leaf_data, latest_tree_head, ledger_append, ledger_leaves, subject_of
 
 from . import media
 from .access import is_team_member, may_decide_requests
-from .models import ArchiveCustodian, ArchivePackage, Confidentiality, Evidence
+from .models import ArchiveCustodian, ArchivePackage, Confidentiality, Evidence, EvidenceAnnotation
 
 logger = logging.getLogger(__name__)
 
@@ -79,33 +80,23 @@ def register_archive_documents(provider: Callable[[Case], list[ArchiveDocument]]
     _PROVIDERS.append(provider)
 
 
+# 案卷文书排列: the decision first, then the file in the order the case ran (filing, investigation,
+# notice, hearing, discussion, service, execution, closing). Other templates follow in issue order.
+STANDARD_ORDER = {
+    "penalty_decision": 10, "on_spot_decision": 10, "filing_approval": 20, "inspection_record": 30,
+    "interview_record": 31, "preservation_notice": 35, "pre_decision_notice": 40, "hearing_notice": 50,
+    "hearing_record": 51, "collective_discussion": 60, "service_receipt": 70, "payment_reminder": 80,
+    "closing_report": 90,
+}
+
+
 def _documents_app_provider(case: Case) -> list[ArchiveDocument]:
-    """Duck-typed: the documents app's rows of this case, if that app defines a Document model with
-    a file and its hash. Superseded and withdrawn versions are left out."""
-    try:
-        model = apps.get_model("documents", "Document")
-    except LookupError:
-        return []
-    names = {f.name for f in model._meta.get_fields()}
-    if "case" not in names:
-        return []
-    file_field = next((n for n in ("pdf", "file", "pdf_file", "pdf_name") if n in names), None)
-    if file_field is None or "sha256" not in names:
-        return []
-    out = []
-    for i, doc in enumerate(model.objects.filter(case=case).order_by("pk")):
-        if getattr(doc, "superseded_by_id", None) or getattr(doc, "withdrawn", False):
-            continue
-        stored = getattr(doc, file_field)
-        stored = getattr(stored, "name", stored) or ""
-        if not stored:
-            continue
-        out.append(ArchiveDocument(
-            order=int(getattr(doc, "archive_order", None) or getattr(doc, "order", None) or (100 + i)),
-            title=str(getattr(doc, "title", None) or doc), number=str(getattr(doc, "number", "") or ""),
-            file=stored, sha256=doc.sha256, sm3=str(getattr(doc, "sm3", "") or ""),
-            size=int(getattr(doc, "size", 0) or 0)))
-    return out
+    """The current (not superseded) PDF of every document of the case (documents app)."""
+    from zhifa.documents.selectors import case_documents as documents_current
+
+    return [ArchiveDocument(order=STANDARD_ORDER.get(d.template, 100), title=d.title, number=d.number,
+                            file=d.pdf_name, sha256=d.pdf_sha256, sm3=d.pdf_sm3, size=d.pdf_size)
+            for d in documents_current(case, include_superseded=False) if d.pdf_name]
 
 
 def case_documents(case: Case) -> list[ArchiveDocument]:
@@ -113,7 +104,7 @@ def case_documents(case: Case) -> list[ArchiveDocument]:
     for provider in [*_PROVIDERS, _documents_app_provider]:
         docs.extend(provider(case))
     seen, out = set(), []
-    for d in sorted(docs, key=lambda d: (d.order, d.title)):
+    for d in sorted(docs, key=lambda d: d.order):  # stable: equal orders keep issue order
         if (d.file, d.title, d.number) not in seen:
             seen.add((d.file, d.title, d.number))
             out.append(d)
@@ -147,16 +138,17 @@ class _Writer:
         return entry
 
     def write_stream(self, name: str, source, *, compress: bool = False) -> dict:
-        sha, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
+        hasher = DualHasher()
         info = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        with self.zf.open(info, "w", force_zip64=True) as out:
-            for chunk in iter(lambda: source.read(1 << 20), b""):
-                sha.update(chunk)
-                sm3.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        entry = {"sha256": sha.hexdigest(), "sm3": sm3.hexdigest(), "size": size}
+        try:
+            with self.zf.open(info, "w", force_zip64=True) as out:
+                for chunk in iter(lambda: source.read(1 << 20), b""):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            entry = hasher.digests()
+        finally:
+            hasher.close()
         self.manifest[name] = entry
         return entry
 
@@ -208,7 +200,7 @@ def _split(n: int) -> int:
 def _evidence_list(evidence: list[Evidence]) -> list[dict]:
     out = []
     for e in evidence:
-        notes = list(e.annotations.order_by("id"))
+        notes = list(e.annotations.all())  # prefetched in id order
         withdrawal = getattr(e, "withdrawal", None) if hasattr(e, "withdrawal") else None
         out.append({
             "number": e.number, "title": e.title, "act": e.act, "kind": e.kind, "kind_label": e.get_kind_display(),
@@ -264,12 +256,15 @@ def _retention(case: Case, evidence: list[Evidence]) -> int | None:
     return years or None
 
 
-def archive_build(*, case: Case, actor) -> ArchivePackage:
-    """Build, check and keep the case file. Refused for people who may not see the case's records."""
-    if actor is not None and getattr(actor, "pk", None) and not (is_team_member(case, actor)
-                                                                  or may_decide_requests(case, actor)):
+def archive_build(*, case: Case, actor, check_access: bool = True) -> ArchivePackage:
+    """Build, check and keep the case file. Refused for people who may not see the case's records,
+    unless the procedure's archive step (whose guards decided who may archive) asks for it."""
+    if check_access and getattr(actor, "pk", None) and not (is_team_member(case, actor)
+                                                            or may_decide_requests(case, actor)):
         raise PermissionDeniedError("只有本案承办人员、档案管理员或机关负责人可以归档（规则 REC-04）。", rule="REC-04")
-    evidence = list(Evidence.objects.filter(case=case).select_related("recorder", "withdrawal").order_by("number"))
+    evidence = list(Evidence.objects.filter(case=case).select_related("recorder", "withdrawal")
+                    .prefetch_related(Prefetch("annotations", queryset=EvidenceAnnotation.objects.order_by("id")))
+                    .order_by("number"))
     docs = case_documents(case)
     history = [{"seq": s.seq, "action": s.action, "action_label": s.action_label, "from_state": s.from_state,
                 "to_state": s.to_state, "on_date": s.on_date.isoformat(), "at": s.at,
@@ -373,7 +368,7 @@ def archive_after_commit(case_id: int, entry_id: int) -> None:
     case = Case.objects.select_related("agency").get(pk=case_id)
     entry = StatusEntry.objects.select_related("actor").get(pk=entry_id)
     try:
-        archive_build(case=case, actor=entry.actor)
+        archive_build(case=case, actor=entry.actor, check_access=False)
     except Exception:  # noqa: BLE001
         logger.exception("archive package for case %s failed", case_id)
 
@@ -404,17 +399,17 @@ def archive_check(package: ArchivePackage) -> dict:
     return res
 
 
-def _hash_member(zf: zipfile.ZipFile, name: str) -> dict | None:
-    sha, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
+def _hash_member(zf: zipfile.ZipFile, name: str) -> tuple[str, int] | None:
+    """SHA-256 and size of a member (the package as a whole is checked with both SHA-256 and SM3)."""
+    sha, size = hashlib.sha256(), 0
     try:
         with zf.open(name) as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 sha.update(chunk)
-                sm3.update(chunk)
                 size += len(chunk)
     except (zipfile.BadZipFile, OSError, zlib.error):  # a damaged member: its content is not what was kept
         return None
-    return {"sha256": sha.hexdigest(), "sm3": sm3.hexdigest(), "size": size}
+    return sha.hexdigest(), size
 
 
 def archive_check_file(*, case: Case, name: str, sha256: str, sm3: str, ledger_pending: bool = False) -> dict:
@@ -428,13 +423,16 @@ def archive_check_file(*, case: Case, name: str, sha256: str, sm3: str, ledger_p
             if not res[key]["items"]:
                 _add(res, key, False, "归档包缺失，无法检测。")
         return res
-    sha, sm = hashlib.sha256(), hashlib.new("sm3")
-    with filestore_open(name) as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            sha.update(chunk)
-            sm.update(chunk)
-    _add(res, "authenticity", sha.hexdigest() == sha256 and sm.hexdigest() == sm3,
-         "归档包的 SHA-256 与 SM3 与登记值一致。" if sha.hexdigest() == sha256 else "归档包的哈希与登记值不符：已被改动。")
+    hasher = DualHasher()
+    try:
+        with filestore_open(name) as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                hasher.update(chunk)
+        sums = hasher.digests()
+    finally:
+        hasher.close()
+    same = sums["sha256"] == sha256 and sums["sm3"] == sm3
+    _add(res, "authenticity", same, "归档包的 SHA-256 与 SM3 与登记值一致。" if same else "归档包的哈希与登记值不符：已被改动。")
     try:
         _check_members(res, case, name, ledger_pending)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, zlib.error) as exc:
@@ -446,8 +444,6 @@ def archive_check_file(*, case: Case, name: str, sha256: str, sm3: str, ledger_p
 
 def _check_members(res: dict, case: Case, name: str, ledger_pending: bool) -> None:
     with filestore_open(name) as f, zipfile.ZipFile(f) as zf:
-        bad = zf.testzip()
-        _add(res, "integrity", bad is None, "压缩包各成员 CRC 校验通过。" if bad is None else f"成员 {bad} 的 CRC 校验失败。")
         try:
             manifest = json.loads(zf.read("manifest.json"))
         except (KeyError, ValueError):
@@ -459,7 +455,11 @@ def _check_members(res: dict, case: Case, name: str, ledger_pending: bool) -> No
         _add(res, "integrity", not missing and not extra,
              f"清单与包内文件一一对应（{len(members)} 个）。" if not (missing or extra)
              else f"清单与包内文件不符：缺少 {sorted(missing)[:5]}，多出 {sorted(extra)[:5]}。")
-        changed = [m for m in files if m in members and _hash_member(zf, m) != files[m]]
+        read = {m: _hash_member(zf, m) for m in sorted(members)}  # reading to the end checks each CRC
+        damaged = [m for m, got in read.items() if got is None]
+        _add(res, "integrity", not damaged,
+             "压缩包各成员 CRC 校验通过。" if not damaged else f"成员 {damaged[:5]} 的 CRC 校验失败。")
+        changed = [m for m in files if m in read and read[m] != (files[m]["sha256"], files[m]["size"])]
         _add(res, "authenticity", not changed,
              "包内每个文件的哈希与清单一致。" if not changed else f"包内文件与清单哈希不符：{changed[:5]}。")
         # Evidence: every item of the case is listed, and each file is the one the ledger recorded.

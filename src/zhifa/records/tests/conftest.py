@@ -61,6 +61,10 @@ def fresh_store(settings, tmp_path):
 
 @pytest.fixture
 def world(db):
+    return make_world()
+
+
+def make_world() -> dict:
     root = get_user_model().objects.create_superuser("root", "root@example.cn", "zhifa-test-pass-1")
     province = org.region_create(code="369000", name="江南省", level="province", actor=root)
     city = org.region_create(code="369100", name="江川市", level="city", parent=province, actor=root)

@@ -84,3 +84,16 @@ def test_the_log_cannot_be_rewritten(world, photo):
         AccessLog.objects.update(reason="x")
     with pytest.raises(AppendOnlyError):
         AccessLog.objects.all().delete()
+
+
+def test_state_secret_is_not_lent_through_a_grant(world):
+    secret = evidence_add(case=world["case"], actor=world["lead"], source=png_bytes(color=(9, 9, 9)),
+                          file_name="s.png", declared_type="image/png", act="x", kind="photo", title="图纸",
+                          evidence_type="documentary", confidentiality="state_secret")
+    req = access_request(case=world["case"], actor=world["outsider"], reason="评查")
+    access_decide(request=req, actor=world["head"], approved=True)
+    with pytest.raises(PermissionDeniedError) as exc:
+        _look(world, "outsider", secret)
+    assert exc.value.rule == "PEN-22"
+    assert _look(world, "lead", secret).basis == "team"
+    assert AccessLog.objects.filter(user=world["outsider"]).get().basis == "refused"

@@ -118,3 +118,16 @@ def test_equipment_ratio_against_one_per_five(world, as_user):
     assert "达标" in html and "1 : 3.0" in html
     rows = c.get("/api/v1/records/equipment").json()
     assert rows[0]["cameras"] == 2 and rows[0]["required"] == 2 and rows[0]["meets"]
+
+
+def test_demo_equipment_loads_once(world):
+    import io
+
+    from zhifa.records import demo
+    from zhifa.records.models import BodyCamera, RecordingRoom
+
+    out = io.StringIO()
+    demo.load(stdout=out)
+    demo.load(stdout=out)  # idempotent
+    assert BodyCamera.objects.filter(agency=world["agency"]).count() == 2  # six officers, one per five
+    assert RecordingRoom.objects.filter(agency=world["agency"]).count() == 2
