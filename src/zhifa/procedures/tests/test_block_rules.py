@@ -338,3 +338,22 @@ def test_pen16_simple_procedure_two_officers(penalty_world):
     case = register_case(w, procedure="penalty_simple", parties=[person_party()], discovered_on=TODAY,
                          occurred_on=TODAY, co_officers=[])
     refused(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "50"}, rule="PEN-16")
+
+
+def test_pen04_entrusted_body_acts_only_under_a_published_entrustment_in_term(penalty_world):
+    from zhifa.org import services as org
+    from zhifa.org.identity_fixtures import make_credit_code
+
+    w = penalty_world
+    principal = org.agency_register(name="江川市人民政府", credit_code=make_credit_code("369100", 99), region=w.city,
+                                    actor=w.actor)
+    org.agency_update(agency=w.agency, actor=w.actor, changes={
+        "kind": "entrusted", "entrusting_agency": principal, "entrustment_scope": "食品经营违法行为的行政处罚",
+        "entrustment_document": "江府委〔2026〕1号", "entrustment_start": TODAY - dt.timedelta(days=365),
+        "entrustment_end": TODAY + dt.timedelta(days=365)})
+    case = register_case(w)
+    refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-04")  # not yet published
+    org.agency_update(agency=w.agency, actor=w.actor,
+                      changes={"entrustment_published_on": TODAY - dt.timedelta(days=300)})
+    case.refresh_from_db()
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=TODAY - dt.timedelta(days=40))
