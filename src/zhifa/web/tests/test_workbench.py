@@ -47,3 +47,13 @@ def test_workbench_shows_roles_agencies_and_expiring(client, portal):
     assert "JC0101" not in body  # 61 days: outside the window
     assert "YL0001" not in body  # another agency
     assert "JC0002" not in body  # already expired
+
+
+def test_workbench_links_reviewers_to_the_review_queue(client, django_user_model, db):
+    from zhifa.org import roles
+
+    user = django_user_model.objects.create_user("rev-link", password="pw-123456-x")
+    user.groups.add(roles.ensure_groups()[roles.REVIEWER])
+    client.force_login(user)
+    body = client.get("/workbench/").content.decode()
+    assert 'href="/review/"' in body and "调阅审批" not in body
