@@ -424,7 +424,7 @@ def pre_decision_notice(ctx: DocContext) -> dict:
               "如需陈述、申辩，请在收到本告知书之日起五个工作日内向本机关提出；逾期未提出的，视为放弃上述权利。"
               "本机关不因你（单位）陈述、申辩而给予更重的处罚（规则 PEN-19）。")
     sections = [
-        section("", f"经调查，本机关认定你（单位）存在以下违法事实："),
+        section("", "经调查，本机关认定你（单位）存在以下违法事实："),
         section("一、违法事实", facts, pick(proposal, "evidence")),
         section("二、理由及依据", pick(proposal, "reasons_evidence"), pick(proposal, "reasons_basis"),
                 "依据：" + "；".join(bases) + "。"),
@@ -542,7 +542,7 @@ def penalty_decision(ctx: DocContext) -> dict:
     fine = to_decimal(decision.get("fine_amount"))
     if fine is not None and fine > 0:
         performance = pick(decision, "performance", default=(
-            f"限你（单位）自收到本决定书之日起十五日内，将罚款缴至指定银行或者通过电子支付系统缴纳（规则 PEN-37）。"))
+            "限你（单位）自收到本决定书之日起十五日内，将罚款缴至指定银行或者通过电子支付系统缴纳（规则 PEN-37）。"))
     else:
         performance = pick(decision, "performance", default="本决定自送达之日起生效，请你（单位）依法履行。")
     bench_text = benchmark_text(decision.get("benchmark"))

@@ -20,7 +20,7 @@ from zhifa.catalog.discretion import benchmark_apply, deviation_requires, hearin
 from zhifa.catalog.models import PenaltyType
 from zhifa.core.calendar import add_working_days
 from zhifa.core.canonical import canonical_json
-from zhifa.core.deadlines import compute_due, filed_in_time, service_date
+from zhifa.core.deadlines import filed_in_time, service_date
 from zhifa.documents.services import generate_after_commit
 from zhifa.records.archive import archive_after_commit
 from zhifa.records.guards import av_recording_guard
@@ -35,7 +35,6 @@ from .common import (
     PAYMENT_METHODS,
     PENALTY_TYPES,
     SERVICE_METHODS,
-    _d,
     amount_owed,
     issue_number,
     lawful_payment_method,
@@ -419,10 +418,6 @@ def payment_overdue(ctx: TransitionContext) -> None:
         ctx.refuse("PEN-38", f"缴纳期限至{due}，期限届满前不得申请强制执行（规则 PEN-38）。")
     elif paid_total(ctx.case) >= fine + surcharge:
         ctx.refuse("PEN-38", "罚款已缴清，无需申请强制执行。")
-
-
-def _d_or_none(v):
-    return None if v in (None, "") else Decimal(str(v))
 
 
 # --- the table --------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from zhifa.ledger.services import ledger_append
 from zhifa.org.models import Officer
 
 from . import media
-from .access import is_team_member, may_decide_requests, require_team
+from .access import may_decide_requests, require_team
 from .models import (
     AccessDecision,
     AccessRequest,
