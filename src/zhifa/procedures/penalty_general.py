@@ -363,6 +363,17 @@ def electronic_service_consented(ctx: TransitionContext) -> None:
         ctx.refuse("PEN-35", "电子送达须经当事人同意并签订确认书（规则 PEN-35）。", field="electronic_consent")
 
 
+_AV_LODGED_SERVICE = av_recording_guard("serve_decision")
+
+
+@guard("REC-02", "留置送达、公告送达的音像记录", needs_input=True)
+def av_for_lodged_service(ctx: TransitionContext) -> None:
+    """REC-02 (118号 (八)): service by lodging (留置) or public notice is on the as-needed AV list;
+    direct, mail and consented electronic service are not."""
+    if ctx.data.get("method") in ("left", "public_notice"):
+        _AV_LODGED_SERVICE.check(ctx)
+
+
 @guard("TIME-12", "送达日期", needs_input=True)
 def service_date_possible(ctx: TransitionContext) -> None:
     """TIME-12: a document is served on or after the day it was made, and not in the future."""
@@ -523,7 +534,7 @@ PROCEDURE = register_procedure(Procedure(
           effects=(propose_effect,)),
         T("serve_notice", "送达行政处罚事先告知书", ("investigated",), "notified", "case_notice_served",
           rule="PEN-18", guards=(has_proposal, proposal_is_penalty, hearing_right_told, g.recusal_resolved,
-                                 service_date_possible),
+                                 service_date_possible, av_for_lodged_service),
           inputs=(Field("method", "送达方式", "choice", required=True, choices=SERVICE_METHODS),
                   Field("served_on", "送达日期", "date", required=True),
                   Field("hearing_right_told", "已告知听证权利", "bool")),
@@ -571,7 +582,7 @@ PROCEDURE = register_procedure(Procedure(
           effects=(issue_number("penalty_decision"), decide_effect),
           after_commit=(generate_after_commit("penalty_decision"),)),
         T("serve_decision", "送达处罚决定书", ("decided",), "executing", "case_decision_served", rule="PEN-35",
-          guards=(service_date_possible, electronic_service_consented, service_in_time),
+          guards=(service_date_possible, electronic_service_consented, service_in_time, av_for_lodged_service),
           inputs=(Field("method", "送达方式", "choice", required=True, choices=SERVICE_METHODS),
                   Field("served_on", "送达日期", "date", required=True),
                   Field("electronic_consent", "当事人同意电子送达并签订确认书", "bool")),

@@ -357,3 +357,22 @@ def test_pen04_entrusted_body_acts_only_under_a_published_entrustment_in_term(pe
                       changes={"entrustment_published_on": TODAY - dt.timedelta(days=300)})
     case.refresh_from_db()
     move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=TODAY - dt.timedelta(days=40))
+
+
+def test_rec02_lodged_service_asks_for_a_recording_or_a_reason(penalty_world):
+    from zhifa.catalog import services as catalog_services
+    from zhifa.catalog.models import AvRecordingItem
+
+    w = penalty_world
+    item = catalog_services.list_item_create(
+        model=AvRecordingItem, agency=w.agency, actor=w.actor, act_code="SC-AV-06", name="留置送达、公告送达",
+        requirement="as_needed", retention="随案卷归档", basis="国办发〔2018〕118号（八）", procedure_acts=["serve_decision"])
+    for action in ("submit", "pass", "publish"):
+        catalog_services.list_item_transition(item=item, action=action, actor=w.actor)
+    case = decided(w)
+    err = refused(case, "serve_decision", w, {"method": "left", "served_on": TODAY.isoformat()}, rule="REC-02")
+    assert err.code == "reason_required"
+    move(case, "serve_decision", w, {"method": "left", "served_on": TODAY.isoformat()},
+         warn_reason="留置送达过程有两名见证人签字，文字记录已完整")
+    other = decided(w)
+    move(other, "serve_decision", w, {"method": "direct", "served_on": TODAY.isoformat()})  # no warning
