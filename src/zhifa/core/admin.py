@@ -9,6 +9,19 @@ from . import calendar
 from .errors import DomainError
 from .models import CalendarYear, WorkCalendarDay
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records (REC-03) in the admin: shown, never added, changed or deleted there;
+    corrections go through the owning app's services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class WorkCalendarDayForm(forms.ModelForm):
     class Meta:

@@ -1,20 +1,8 @@
 from django.contrib import admin
 
+from zhifa.core.admin import ReadOnlyAdmin
+
 from .models import Document, DocumentRequest
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Documents are append-only (REC-03) and requests are the task's own record: read only here;
-    corrections go through documents.services.document_supersede."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Document)

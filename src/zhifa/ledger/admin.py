@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from zhifa.core.admin import ReadOnlyAdmin
+
 from .models import Entry, TreeHead, VerificationRun
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger tables are append-only: nothing is added, changed or deleted from the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Entry)

@@ -3,6 +3,7 @@ custodians are registered through the services so each change is on the ledger."
 
 from django.contrib import admin
 
+from zhifa.core.admin import ReadOnlyAdmin
 from zhifa.core.errors import DomainError
 
 from . import services
@@ -18,17 +19,6 @@ from .models import (
     EvidenceWithdrawal,
     RecordingRoom,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Evidence)

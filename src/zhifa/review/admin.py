@@ -3,19 +3,10 @@ review-body routes are set through `services.review_route_set`."""
 
 from django.contrib import admin
 
+from zhifa.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Meeting, Review, ReviewBodyRoute, ReviewOpinion, ReviewRound
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Review)
