@@ -24,7 +24,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from zhifa.core.deadlines import compute_due
+from zhifa.core.deadlines import PERIOD_RULES, compute_due
 from zhifa.core.errors import Conflict, DomainError, NotFound
 from zhifa.ledger.services import ledger_append
 
@@ -154,8 +154,6 @@ class TransitionContext:
         due = compute_due(rule_id=key, start=start, extended=extended, pauses=pauses)
         CaseDeadline.objects.filter(case=self.case, key=key, closed_at__isnull=True).update(
             closed_at=timezone.now(), closed_by=self.entry)
-        from zhifa.core.deadlines import PERIOD_RULES
-
         rule = PERIOD_RULES[key]
         return CaseDeadline.objects.create(
             case=self.case, key=key, rule_id=due.rule_id, label=rule.label, bearer=rule.bearer, start=start,

@@ -5,7 +5,6 @@ first argument of `@guard`). A guard refuses (BLOCK, unmet REQUIRE) or warns (WA
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from zhifa.cases.engine import TransitionContext, guard
 from zhifa.cases.models import Party
@@ -14,10 +13,6 @@ from zhifa.catalog.services import setting_value
 from zhifa.core.deadlines import compute_due
 from zhifa.core.identifiers import parse_resident_id
 from zhifa.org.selectors import officer_may_act
-
-
-def _amount(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
 
 
 def acting_officers(ctx: TransitionContext):
@@ -168,7 +163,7 @@ def penalty_types_lawful(ctx: TransitionContext) -> None:
         ctx.refuse("PEN-01", "请选择处罚种类（规则 PEN-01）。", field="penalty_types")
     if PenaltyType.DETENTION in types and not setting_value("detention_allowed", agency=ctx.case.agency):
         ctx.refuse("PEN-01", "本机关无权实施行政拘留（行政处罚法第十八条，规则 PEN-01）。", field="penalty_types")
-    if PenaltyType.FINE in types and _amount(ctx.data.get("fine_amount")) is None:
+    if PenaltyType.FINE in types and not ctx.data.get("fine_amount"):  # cleaned input: absent when blank
         ctx.refuse("PEN-01", "处罚种类含罚款，请填写罚款金额。", field="fine_amount")
     if matter := ctx.case.matter:
         allowed = set(matter.penalty_types or [])
