@@ -3,6 +3,7 @@ there as ROUTES = [(prefix, router), ...]; they are mounted here in app order.
 
 Errors always have the shape {"code", "message", "rule", "fields"} (DESIGN.md "Bad input")."""
 
+import json
 from importlib import import_module
 from importlib.util import find_spec
 
@@ -10,12 +11,31 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from zhifa.core.errors import DomainError
 
+class NotUnicodeText(ValueError):
+    """A JSON body whose strings are not Unicode text (a lone surrogate written as "\\ud800")."""
+
+
+class JsonParser(Parser):
+    """json.loads lets a lone surrogate escape through; nothing downstream can store or hash it as
+    UTF-8, so such a body is refused here, before any service sees it."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        try:
+            json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError as exc:
+            raise NotUnicodeText(str(exc)) from exc
+        return data
+
+
 api = NinjaAPI(
+    parser=JsonParser(),
     title="zhifa 执法平台 API",
     version="1",
     description="行政执法公示、全过程记录、法制审核与责任制平台的机器接口。错误响应统一为 "
@@ -72,6 +92,15 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    # Ninja wraps whatever the parser raised in a 400 with an English message.
+    if isinstance(exc.__cause__, NotUnicodeText):
+        return api.create_response(request, error_body(
+            "invalid_body", "请求正文含有无效字符：字符串中有孤立的 Unicode 代理项（如 \\ud800），不是有效的 Unicode 文本。",
+        ), status=400)
+    if isinstance(exc.__cause__, ValueError):
+        return api.create_response(request, error_body(
+            "invalid_body", f"请求正文不是有效的 JSON：{exc.__cause__}",
+        ), status=400)
     return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
 
 

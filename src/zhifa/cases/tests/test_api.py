@@ -1,6 +1,7 @@
 """The cases API: register, move, refuse with 409 and the rule id, scope by agency."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -103,3 +104,15 @@ def test_procedure_tables_are_published(officer_client):
     assert {"penalty_general", "penalty_simple"} <= set(tables)
     file_step = next(t for t in tables["penalty_general"]["transitions"] if t["action"] == "file")
     assert "PEN-16" in {g["rule"] for g in file_step["guards"]}
+
+
+def test_a_body_that_is_not_unicode_or_not_json_is_400_in_chinese(officer_client, penalty_world):
+    w = penalty_world
+    count, entries = Case.objects.count(), Entry.objects.count()
+    raw = json.dumps(_payload(w, title="未建立进货查验记录\ud800"))  # ASCII escapes: "\ud800" reaches json.loads
+    r = officer_client.post("/api/v1/cases/", raw, content_type="application/json")
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_body" and "Unicode" in r.json()["message"]
+    r = officer_client.post("/api/v1/cases/", raw[:-5], content_type="application/json")
+    assert r.status_code == 400 and r.json()["message"].startswith("请求正文不是有效的 JSON")
+    assert (Case.objects.count(), Entry.objects.count()) == (count, entries)

@@ -5,7 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from zhifa.core.append_only import AppendOnlyError
 from zhifa.core.canonical import canonical_json, row_digest
-from zhifa.ledger.models import Entry
+from zhifa.ledger.models import Entry, LedgerHead
 from zhifa.ledger.services import entry_leaf_hash, ledger_append, ledger_append_many
 from zhifa.org.models import EnforcementCategory
 
@@ -125,9 +125,10 @@ def test_entry_columns_hold_the_canonical_json_text():
     assert e.payload == {"a": [1, 2], "b": "江川"}
 
 
-# No NUL (PostgreSQL text and jsonb refuse it); floats below 1e15, since jsonb prints larger whole
-# floats as integers (a known limit of payloads on PostgreSQL, not of this code path).
-_text = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=8)
+# No NUL (PostgreSQL text and jsonb refuse it) and no lone surrogates (not Unicode text: refused,
+# see the test below); floats below 1e15, since jsonb prints larger whole floats as integers (a
+# known limit of payloads on PostgreSQL, not of this code path).
+_text = st.text(alphabet=st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=8)
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(-1e15, 1e15) | _text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text | st.integers(0, 20), inner, max_size=3),
@@ -150,3 +151,17 @@ def test_the_leaf_written_is_the_reference_leaf_of_the_stored_entry(payload, kin
         assert entry_leaf_hash(stored) == e.leaf_hash == stored.leaf_hash
         assert (stored.payload, stored.kind, stored.subject) == (e.payload, e.kind, e.subject)
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("where", ["payload", "kind", "subject"])
+def test_text_that_is_not_unicode_is_refused_and_nothing_is_written(where):
+    """A lone surrogate (which json.loads lets through from "\\ud800") cannot be hashed as UTF-8:
+    the append fails before any row is written and the head does not move."""
+    item = {"kind": "x_happened", "subject": "core.test:1", "payload": {"a": "b"}}
+    item[where] = {"a": "\ud800"} if where == "payload" else "x\ud800"
+    size = LedgerHead.objects.get(pk=1).size if LedgerHead.objects.filter(pk=1).exists() else 0
+    count = Entry.objects.count()
+    with pytest.raises(ValueError), transaction.atomic():
+        ledger_append_many(entries=[item], actor=None)
+    assert Entry.objects.count() == count
+    assert (LedgerHead.objects.get(pk=1).size if LedgerHead.objects.filter(pk=1).exists() else 0) == size
