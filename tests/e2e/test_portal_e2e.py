@@ -1,6 +1,7 @@
 """Public officer search → verification page; staff login lockout. Desktop and 375 px phone widths."""
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from zhifa.org.models import Certificate
@@ -58,19 +59,22 @@ def test_staff_login_lockout(browser, live_server, demo, shoot, size, settings):
     for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         page.fill("#id_username", "officer")
         page.fill("#id_password", f"wrong-password-{attempt}")
-        page.click("button[type=submit]")
-        assert page.locator(".alert-danger").is_visible()
+        with page.expect_navigation():  # the next check must see the answer, not the page before it
+            page.click("button[type=submit]")
+        expect(page.locator(".alert-danger")).to_be_visible()
         assert "锁定" not in page.content()
     page.fill("#id_username", "officer")
     page.fill("#id_password", "wrong-password-last")
-    page.click("button[type=submit]")
-    assert page.locator("text=账户已暂时锁定").is_visible()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    expect(page.locator("text=账户已暂时锁定")).to_be_visible()
     # The right password is refused too while locked.
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", "officer")
     page.fill("#id_password", "zhifa-demo-2026")
-    page.click("button[type=submit]")
-    assert page.locator("text=账户已暂时锁定").is_visible()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    expect(page.locator("text=账户已暂时锁定")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= _viewport(size)["width"]
     shoot(page, f"locked-{size}")
     page.close()

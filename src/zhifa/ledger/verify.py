@@ -8,11 +8,13 @@ the rebuild, and the root at the signed size against the latest signed tree head
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from zhifa.core.canonical import hash_name, row_digest
@@ -75,6 +77,67 @@ FROM "ledger_entry" ORDER BY seq"""
 _CHUNK = 4096  # entries per fetch; a multiple of the node block size
 
 
+_DONE = object()
+
+
+def _read_ahead(chunks: Callable[[], Iterable], depth: int = 4) -> Iterator:
+    """The items of `chunks()`, fetched by a reader thread on its own database connection while the
+    caller hashes the ones before: SQLite renders the leaf bytes with the GIL released and
+    PostgreSQL works in its own process, so on two cores the reading overlaps the hashing. The
+    queue holds at most `depth` chunks, so memory stays flat."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in chunks():
+                if not put(chunk):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the caller, raised there
+            put(exc)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    reader = threading.Thread(target=read, name="ledger-verify-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := q.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
+def _sqlite_chunks() -> Iterator[list]:
+    with connection.chunked_cursor() as cur:
+        cur.execute(_SQLITE_ROWS.replace('"ledger_entry"', f'"{Entry._meta.db_table}"'))
+        while rows := cur.fetchmany(_CHUNK):
+            yield rows
+
+
+def _entry_chunks() -> Iterator[list]:
+    chunk = []
+    for row in Entry.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=_CHUNK):
+        chunk.append(row)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _careful_leaf(seq) -> tuple[str | None, list, str | None]:
     """(leaf hash re-derived from the decoded entry fields the reference way, covers, kind)."""
     e = Entry.objects.filter(seq=seq).values(*_FIELDS).first()
@@ -123,9 +186,15 @@ def _check_node(report: Report, stored, level: int, index: int, h: bytes) -> Non
                    message=f"账本树节点（第 {level} 层第 {index} 个）与由条目重建的不符：节点表被改动。")
 
 
-def ledger_verify(*, progress=None) -> Report:
+def ledger_verify(*, progress=None, read_ahead: bool | None = None) -> Report:
     """progress: an optional callable(n), called with the number of entries done every few thousand
-    (the command's progress bar)."""
+    (the command's progress bar). read_ahead: read entries in a second thread (`_read_ahead`); by
+    default whenever the caller is not inside a transaction, whose uncommitted rows another
+    connection could not see."""
+    if read_ahead is None:
+        read_ahead = not connection.in_atomic_block
+    source = _sqlite_chunks if connection.vendor == "sqlite" else _entry_chunks
+    chunks = _read_ahead(source) if read_ahead else source()
     name = hash_name()
     h = hasher(name)
     fromhex = bytes.fromhex
@@ -173,33 +242,27 @@ def ledger_verify(*, progress=None) -> Report:
             _check_covers(report, seq, kind, covers)
 
     if connection.vendor == "sqlite":
-        with connection.chunked_cursor() as cur:
-            cur.execute(_SQLITE_ROWS.replace('"ledger_entry"', f'"{Entry._meta.db_table}"'))
-            while rows := cur.fetchmany(_CHUNK):
-                seqs, hexes, plain, blobs = zip(*rows)
-                n = len(rows)
-                stored = [fromhex(x) for x in hexes]
-                # The whole chunk at C speed when every entry is in order, covers nothing and matches.
-                if (seqs[0] == expected_seq and seqs[-1] == expected_seq + n - 1 and all(plain)
-                        and None not in blobs and [h(b).digest() for b in blobs] == stored):
-                    expected_seq += n
-                else:
-                    for seq, hx, empty, blob in rows:
-                        one(seq, None, hx, blob, None if empty else "covered", careful=False)
-                add_leaves(stored)
+        for rows in chunks:
+            seqs, hexes, plain, blobs = zip(*rows)
+            n = len(rows)
+            stored = [fromhex(x) for x in hexes]
+            # The whole chunk at C speed when every entry is in order, covers nothing and matches.
+            if (seqs[0] == expected_seq and seqs[-1] == expected_seq + n - 1 and all(plain)
+                    and None not in blobs and [h(b).digest() for b in blobs] == stored):
+                expected_seq += n
+            else:
+                for seq, hx, empty, blob in rows:
+                    one(seq, None, hx, blob, None if empty else "covered", careful=False)
+            add_leaves(stored)
     else:
-        stored = []
-        for seq, recorded_at, actor_id, actor, kind, subject, payload, covers, stored_leaf in (
-            Entry.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=_CHUNK)
-        ):
-            data = entry_leaf_data(seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor, kind=kind,
-                                   subject=subject, payload=payload, covers=covers)
-            one(seq, kind, stored_leaf, b"\x00" + data, covers, careful=True)
-            stored.append(fromhex(stored_leaf))
-            if len(stored) == _CHUNK:
-                add_leaves(stored)
-                stored = []
-        add_leaves(stored)
+        for rows in chunks:
+            stored = []
+            for seq, recorded_at, actor_id, actor, kind, subject, payload, covers, stored_leaf in rows:
+                data = entry_leaf_data(seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor,
+                                       kind=kind, subject=subject, payload=payload, covers=covers)
+                one(seq, kind, stored_leaf, b"\x00" + data, covers, careful=True)
+                stored.append(fromhex(stored_leaf))
+            add_leaves(stored)
     report.entries = builder.size
     for level, index, h in stored_nodes:
         report.add(seq=None, kind="tree_node", what=f"node:{level}/{index}", expected=None, found=h,
