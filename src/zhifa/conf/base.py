@@ -162,7 +162,7 @@ MEDIA_URL = "/media/"
 ZHIFA_STORAGE = env("ZHIFA_STORAGE", default="filesystem")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "zhifa.core.staticfiles.StaticStorage"},
 }
 if ZHIFA_STORAGE == "s3":
     STORAGES["default"] = {
