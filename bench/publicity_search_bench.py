@@ -38,7 +38,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhifa.conf.test")
 os.environ.setdefault("AXES_ENABLED", "false")
-os.environ.setdefault("ZHIFA_LOG_LEVEL", "WARNING")  # no console line per request in the timings
+os.environ.setdefault("ZHIFA_LOG_LEVEL", "WARNING")
+os.environ.setdefault("ZHIFA_PORTAL_CACHE_SECONDS", "60")  # as in production (the test settings turn it off)  # no console line per request in the timings
 KEEP_DB = os.environ.get("BENCH_DB", "")
 if KEEP_DB:
     os.environ["DATABASE_URL"] = KEEP_DB

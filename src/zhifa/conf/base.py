@@ -271,5 +271,6 @@ ZHIFA_ARCHIVE_RETENTION_YEARS = env.int("ZHIFA_ARCHIVE_RETENTION_YEARS", default
 ZHIFA_ACCESS_GRANT_MAX_DAYS = env.int("ZHIFA_ACCESS_GRANT_MAX_DAYS", default=30)  # REC-05 approval window
 
 # Outbound push of publications (publicity/push.py): retry backoff = base × 2^(attempts−1), capped.
+ZHIFA_PORTAL_CACHE_SECONDS = env.int("ZHIFA_PORTAL_CACHE_SECONDS", default=60)  # portal counts, agency list
 ZHIFA_PUSH_BACKOFF_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_SECONDS", default=30)
 ZHIFA_PUSH_BACKOFF_MAX_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_MAX_SECONDS", default=3600)

@@ -24,3 +24,6 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not env("DATABASE_URL", default=""):
     DATABASES["default"]["NAME"] = str(_TMP / "test.sqlite3")
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Portal counts and the agency list are cached in production; tests see every change at once
+# unless a test turns the cache on (publicity/tests/test_portal.py).
+ZHIFA_PORTAL_CACHE_SECONDS = env.int("ZHIFA_PORTAL_CACHE_SECONDS", default=0)

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from zhifa.catalog.selectors import CappedPaginator
@@ -50,19 +54,39 @@ def search_params(get) -> dict:
     }
 
 
-def _agencies_with_publications():
+def _agencies_with_publications() -> list[dict]:
+    """The agency drop-down: agencies with something published. It changes only when an agency
+    publishes its first decision, so it is kept for ZHIFA_PORTAL_CACHE_SECONDS."""
     from django.db.models import Exists, OuterRef
 
-    published = Publication.objects.filter(agency=OuterRef("pk"), status=Status.PUBLISHED)
-    return Agency.objects.filter(Exists(published), active=True).order_by("name").values("id", "name")
+    def read():
+        published = Publication.objects.filter(agency=OuterRef("pk"), status=Status.PUBLISHED)
+        return list(Agency.objects.filter(Exists(published), active=True).order_by("name").values("id", "name"))
+
+    return cache.get_or_set("publicity:portal:agencies", read, settings.ZHIFA_PORTAL_CACHE_SECONDS)
+
+
+class PortalPaginator(CappedPaginator):
+    """The capped count of a portal search is kept for ZHIFA_PORTAL_CACHE_SECONDS per search: a
+    common term (罚款) otherwise costs a second pass over every match on every page view. Only the
+    count may lag (by at most that long); the listed rows are always read live, so a withdrawn
+    decision leaves the results at once (PUB-05)."""
+
+    def __init__(self, object_list, per_page, *, key: str):
+        super().__init__(object_list, per_page)
+        self.key = "publicity:portal:count:" + hashlib.sha256(key.encode()).hexdigest()
+
+    @cached_property
+    def count(self) -> int:
+        return cache.get_or_set(self.key, lambda: CappedPaginator.count.func(self), settings.ZHIFA_PORTAL_CACHE_SECONDS)
 
 
 def portal(request):
     params = search_params(request.GET)
     qs = selectors.published_publications(**params).only(*selectors.PUBLIC_LIST_FIELDS)
-    page = CappedPaginator(qs, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    page = PortalPaginator(qs, 20, key=repr(sorted(params.items()))).get_page(request.GET.get("page"))
     return render(request, "publicity/portal.html", {
         "p": params, "page": page, "query": query.urlencode(),
         "agencies": _agencies_with_publications(),

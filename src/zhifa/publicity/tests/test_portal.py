@@ -40,6 +40,26 @@ def test_portal_search_and_decision_page(client, agency, clerk):
     assert "11010519491231002X" not in detail and "张三" not in detail
 
 
+def test_portal_keeps_the_count_but_always_lists_live_rows(client, agency, clerk, settings):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ZHIFA_PORTAL_CACHE_SECONDS = 60
+    cache.clear()
+    pub = publish(open_penalty(agency, clerk), clerk)
+    with CaptureQueriesContext(connection) as first:
+        page = client.get("/publicity/", {"q": "过期食品"}).content.decode()
+    assert pub.decision_number in page and "共 1 条" in page
+    with CaptureQueriesContext(connection) as second:
+        assert "共 1 条" in client.get("/publicity/", {"q": "过期食品"}).content.decode()
+    assert len(second) <= len(first) - 2  # neither the count nor the agency list is read again
+    services.publication_withdraw_for_source(source_label="cases.decision", source_pk=1,
+                                             reason="该决定已被依法撤销。", actor=clerk, on=dt.date(2026, 11, 2))
+    assert pub.decision_number not in client.get("/publicity/", {"q": "过期食品"}).content.decode()
+    cache.clear()
+
+
 def test_drafts_are_not_public(client, agency, clerk):
     pub = open_penalty(agency, clerk)
     assert client.get(f"/publicity/d/{pub.pk}/").status_code == 404
