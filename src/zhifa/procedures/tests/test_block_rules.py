@@ -417,6 +417,37 @@ def test_pen06_on_the_spot_fine_after_an_ordinary_fine(penalty_world):
     move(spot, "decide_on_spot", w, {**ON_SPOT, "penalty_types": ["warning"]})
 
 
+def test_pen06_another_agency_citing_the_same_provision(penalty_world):
+    from zhifa.catalog import services as catalog
+    from zhifa.cases.services import case_register
+    from zhifa.cases.testing import _publish
+    from zhifa.org import services as org
+    from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
+
+    w = penalty_world
+    first = decided(w)
+    first.refresh_from_db()
+    other = org.agency_register(name="江川市清河区市场监督管理局", credit_code=make_credit_code("369100", 8),
+                                region=w.city, actor=w.actor)
+    officers = []
+    for i, name in enumerate(["钱进", "孙立"]):
+        o = org.officer_register(name=name, id_number=make_resident_id("369102", dt.date(1986, 3, 4), 60 + i),
+                                 agency=other, actor=w.actor)
+        org.certificate_issue(holder=o, number=f"QHSC{i:04d}", issued_on=TODAY - dt.timedelta(days=100),
+                              expires_on=TODAY + dt.timedelta(days=300), categories=[w.category], regions=[w.city],
+                              actor=w.actor)
+        officers.append(o)
+    matter = _publish(catalog.matter_create(
+        agency=other, code="QH-CF-126", actor=w.actor, legal_bases=list(w.matter.legal_bases.all()), tiers=[],
+        name="未建立进货查验记录（区局）", kind=w.matter.kind, category=w.category, violation="未建立进货查验记录",
+        penalty_types=["warning", "fine"], fine_min="0", fine_max="3000"), w.actor)
+    case = case_register(procedure="penalty_simple", agency=other, lead_officer=officers[0], co_officers=officers[1:],
+                         actor=w.actor, discovered_on=TODAY, parties=[org_party()], matter=matter, title="未建立进货查验记录",
+                         source="on_spot", occurred_on=first.occurred_on, place="江川市清河区和平街8号")
+    err = refused(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500"}, rule="PEN-06")
+    assert "江川市市场监督管理局" in err.message and first.data["penalty_decision_number"] in err.message
+
+
 def test_pen30_no_hearing_fee(penalty_world):
     w = penalty_world
     case = decided(w)
