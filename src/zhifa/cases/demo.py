@@ -219,7 +219,8 @@ def _stories(agency: Agency, actor, today: dt.date, stdout, base: int) -> int:
     # 18 — 不予行政处罚（首违不罚，PEN-10）：决定、送达不予行政处罚决定书并结案.
     s = Story(**kw, party=company(base + 18, "江川市晨光文具店"), title="首次未按规定建立进货查验记录", days_ago=40)
     s.investigate(35, 20)
-    s.do("propose", 18, outcome="no_penalty", circumstances=["first_offence", "slight_harm", "corrected_promptly"],
+    s.do("propose", 18, outcome="no_penalty",
+         circumstances=["first_offence", "slight_harm", "corrected_promptly"],
          correction_order="责令当事人立即建立进货查验记录制度。",
          reasons_evidence="现场检查笔录、询问笔录与现场照片相互印证，证据来源合法。",
          reasons_basis="当事人系初次违法，危害后果轻微，并在检查当日改正。",

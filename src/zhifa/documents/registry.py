@@ -603,7 +603,8 @@ def no_penalty_decision(ctx: DocContext) -> dict:
     articles = "、".join(dict.fromkeys(article for _, article in grounds))
     conclusion = (f"依据《中华人民共和国行政处罚法》{articles}的规定，" if articles else "") + "本机关决定对当事人不予行政处罚。"
     benchmark = decision.get("benchmark")
-    bench = benchmark_text(benchmark) if isinstance(benchmark, dict) and benchmark.get("tier") == "no_penalty" else ""
+    no_penalty_tier = isinstance(benchmark, dict) and benchmark.get("tier") == "no_penalty"
+    bench = benchmark_text(benchmark) if no_penalty_tier else ""
     sections = [
         {"heading": "", "paragraphs": party_paragraphs(ctx), "plain": True},
         section("一、违法事实", facts, pick(decision, "evidence")),
@@ -614,7 +615,8 @@ def no_penalty_decision(ctx: DocContext) -> dict:
                 ("经查，当事人" + "；".join(text for text, _ in grounds) + "。") if grounds else "",
                 sentence(reasons) if reasons else "", bench, conclusion),
         section("四、教育及责令改正", "本机关已依法对当事人进行了教育（行政处罚法第三十三条第三款）：" + sentence(education),
-                "同时责令当事人：" + sentence(decision["correction_order"]) if pick(decision, "correction_order") else ""),
+                ("同时责令当事人：" + sentence(decision["correction_order"])) if pick(decision, "correction_order")
+                else ""),
         section("五、救济途径和期限", remedies),
     ]
     return {"sections": sections, "seal": True,

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F, Q, Value
+
 from zhifa.cases.engine import TransitionContext, guard
-from zhifa.cases.models import Party
+from zhifa.cases.models import Case, Party
 from zhifa.catalog.models import LegalBasis, PenaltyType
 from zhifa.catalog.services import setting_value
 from zhifa.core.deadlines import compute_due
 from zhifa.core.identifiers import parse_resident_id
+from zhifa.org.models import Region
 from zhifa.org.selectors import officer_may_act, region_chain_codes
+
+from .common import fine_of
 
 
 def acting_officers(ctx: TransitionContext):
@@ -184,11 +189,8 @@ def party_is_person(case) -> bool:
 
 def regions_named_in(place: str) -> list:
     """The registered regions whose names occur in a free-text place (e.g. “江川市清河区和平街8号”)."""
-    from django.db.models import F, Value
-
-    from zhifa.org.models import Region
-
-    return list(Region.objects.alias(place=Value(place)).filter(place__contains=F("name")).order_by("-level", "code"))
+    named = Region.objects.alias(place=Value(place)).filter(place__contains=F("name"))
+    return list(named.order_by("code"))
 
 
 @guard("PEN-03", "地域和级别管辖")
@@ -238,12 +240,6 @@ def same_act_fines(case) -> list:
     """PEN-06: other cases in which a fine was decided for the same act — the same party (ID number
     or unified credit code), the same act date, and the same matter code or a provision in common —
     in any agency, leaving out decisions revoked, void or ordered redone (`revoke_decision`)."""
-    from django.db.models import Q
-
-    from zhifa.cases.models import Case
-
-    from .common import fine_of
-
     keys = party_identifiers(case)
     if not keys or case.occurred_on is None:
         return []
@@ -302,7 +298,8 @@ def basis_version_in_force(ctx: TransitionContext) -> None:
     bases = list(case.matter.legal_bases.all())
     cited_ids = {b.pk for b in bases}
     for basis in bases:
-        versions = list(LegalBasis.objects.filter(name=basis.name, article=basis.article, paragraph=basis.paragraph))
+        versions = list(LegalBasis.objects.filter(
+            name=basis.name, article=basis.article, paragraph=basis.paragraph))
         then, now = in_force_on(versions, act), in_force_on(versions, ctx.on_date)
         cited = f"《{basis.name}》{basis.article}{basis.paragraph}"
         if then is None:

@@ -84,9 +84,9 @@ def register_archive_documents(provider: Callable[[Case], list[ArchiveDocument]]
 # notice, hearing, discussion, service, execution, closing). Other templates follow in issue order.
 STANDARD_ORDER = {
     "penalty_decision": 10, "no_penalty_decision": 10, "on_spot_decision": 10, "filing_approval": 20,
-    "inspection_record": 30, "interview_record": 31, "preservation_notice": 35, "pre_decision_notice": 40, "hearing_notice": 50,
-    "hearing_record": 51, "collective_discussion": 60, "service_receipt": 70, "payment_reminder": 80,
-    "closing_report": 90,
+    "inspection_record": 30, "interview_record": 31, "preservation_notice": 35, "pre_decision_notice": 40,
+    "hearing_notice": 50, "hearing_record": 51, "collective_discussion": 60, "service_receipt": 70,
+    "payment_reminder": 80, "closing_report": 90,
 }
 
 

@@ -92,7 +92,8 @@ def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_ca
     move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所", "findings": "进货查验记录不全",
                                      "party_signed": True})
     move(case, "conclude_investigation", {"report": "调查终结"})
-    move(case, "propose", {"outcome": "no_penalty", "circumstances": ["first_offence", "slight_harm", "corrected_promptly"],
+    move(case, "propose", {"outcome": "no_penalty",
+                           "circumstances": ["first_offence", "slight_harm", "corrected_promptly"],
                            "correction_order": "补建进货查验记录", "reasons_evidence": "检查笔录与进货单据相互印证",
                            "reasons_basis": "当事人首次违法，当场补建了记录", "reasons_discretion": "适用不予处罚档次"})
     move(case, "decide", {"performance": "无", "head_signed": True,
@@ -106,7 +107,8 @@ def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_ca
     docs = {d.template: d for d in Document.objects.filter(case=case)}
     assert "penalty_decision" not in docs and "penalty_decision_number" not in case.data
     decision = docs["no_penalty_decision"]
-    assert decision.number == case.data["no_penalty_decision_number"] and decision.number.startswith("江川市监不罚〔")
+    assert decision.number == case.data["no_penalty_decision_number"]
+    assert decision.number.startswith("江川市监不罚〔")
     assert decision.pdf_size > 0 and decision.entry.action == "decide"
     text = squash(pdf_text(decision))
     for expected in ["不予行政处罚决定书", decision.number, "陈小满", "江川市清河区人民路12号", "当事人未按规定建立进货查验记录",

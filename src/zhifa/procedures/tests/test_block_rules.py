@@ -410,7 +410,8 @@ def test_pen06_on_the_spot_fine_after_an_ordinary_fine(penalty_world):
     first = decided(w)
     first.refresh_from_db()
     # The simple-procedure matter is another item of the power list citing the same provision.
-    spot = register_case(w, procedure="penalty_simple", parties=[org_party()], discovered_on=first.occurred_on,
+    spot = register_case(w, procedure="penalty_simple", parties=[org_party()],
+                         discovered_on=first.occurred_on,
                          occurred_on=first.occurred_on)
     err = refused(spot, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500"}, rule="PEN-06")
     assert first.data["penalty_decision_number"] in err.message
@@ -434,16 +435,17 @@ def test_pen06_another_agency_citing_the_same_provision(penalty_world):
         o = org.officer_register(name=name, id_number=make_resident_id("369102", dt.date(1986, 3, 4), 60 + i),
                                  agency=other, actor=w.actor)
         org.certificate_issue(holder=o, number=f"QHSC{i:04d}", issued_on=TODAY - dt.timedelta(days=100),
-                              expires_on=TODAY + dt.timedelta(days=300), categories=[w.category], regions=[w.city],
-                              actor=w.actor)
+                              expires_on=TODAY + dt.timedelta(days=300), categories=[w.category],
+                              regions=[w.city], actor=w.actor)
         officers.append(o)
     matter = _publish(catalog.matter_create(
         agency=other, code="QH-CF-126", actor=w.actor, legal_bases=list(w.matter.legal_bases.all()), tiers=[],
         name="未建立进货查验记录（区局）", kind=w.matter.kind, category=w.category, violation="未建立进货查验记录",
         penalty_types=["warning", "fine"], fine_min="0", fine_max="3000"), w.actor)
-    case = case_register(procedure="penalty_simple", agency=other, lead_officer=officers[0], co_officers=officers[1:],
-                         actor=w.actor, discovered_on=TODAY, parties=[org_party()], matter=matter, title="未建立进货查验记录",
-                         source="on_spot", occurred_on=first.occurred_on, place="江川市清河区和平街8号")
+    case = case_register(procedure="penalty_simple", agency=other, lead_officer=officers[0],
+                         co_officers=officers[1:], actor=w.actor, discovered_on=TODAY, parties=[org_party()],
+                         matter=matter, title="未建立进货查验记录", source="on_spot", occurred_on=first.occurred_on,
+                         place="江川市清河区和平街8号")
     err = refused(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500"}, rule="PEN-06")
     assert "江川市市场监督管理局" in err.message and first.data["penalty_decision_number"] in err.message
 
@@ -454,7 +456,8 @@ def test_pen30_no_hearing_fee(penalty_world):
     move(case, "serve_decision", w, {"method": "direct", "served_on": TODAY.isoformat()})
     refused(case, "record_payment", w, {"amount": "300", "paid_on": TODAY.isoformat(), "method": "bank",
                                         "purpose": "hearing_fee"}, rule="PEN-30")
-    move(case, "record_payment", w, {"amount": "25000", "paid_on": TODAY.isoformat(), "method": "bank", "purpose": "fine"})
+    move(case, "record_payment", w, {"amount": "25000", "paid_on": TODAY.isoformat(), "method": "bank",
+                                     "purpose": "fine"})
     case.refresh_from_db()
     assert [p["purpose"] for p in case.data["payments"]] == ["fine"]
 
@@ -505,7 +508,8 @@ def test_pen12_basis_amended_after_the_act_warns(penalty_world):
     old = w.matter.legal_bases.get()
     new = catalog.legal_basis_create(
         level=old.level, name=old.name, article=old.article, paragraph=old.paragraph, text="修正后的条文",
-        version_date=TODAY - dt.timedelta(days=40), effective_from=TODAY - dt.timedelta(days=30), actor=w.actor)
+        version_date=TODAY - dt.timedelta(days=40), effective_from=TODAY - dt.timedelta(days=30),
+        actor=w.actor)
     # The matter cites the version in force on the act date, but the article has been amended since.
     case = investigated(w, occurred_on=TODAY - dt.timedelta(days=70))
     err = warned(case, "propose", w, PROPOSAL, rule="PEN-12")
@@ -514,15 +518,16 @@ def test_pen12_basis_amended_after_the_act_warns(penalty_world):
     # A matter citing the new version for an act before it took effect.
     matter = _publish(catalog.matter_create(
         agency=w.agency, code="SC-CF-126-2", actor=w.actor, legal_bases=[new], tiers=[], name=w.matter.name,
-        kind=w.matter.kind, category=w.category, violation=w.matter.violation, penalty_types=["warning", "fine"],
-        fine_min="5000", fine_max="50000"), w.actor)
+        kind=w.matter.kind, category=w.category, violation=w.matter.violation,
+        penalty_types=["warning", "fine"], fine_min="5000", fine_max="50000"), w.actor)
     other = investigated(w, matter=matter, occurred_on=TODAY - dt.timedelta(days=70))
     err = warned(other, "propose", w, PROPOSAL, rule="PEN-12")
     assert f"违法行为发生时（{TODAY - dt.timedelta(days=70):%Y年%m月%d日}）施行的是2021年04月29日版" in err.message
     # A provision that did not exist at the time of the act.
     fresh = catalog.legal_basis_create(
         level=old.level, name="江南省食品小作坊管理条例", article="第三十条", text="新设的罚则",
-        version_date=TODAY - dt.timedelta(days=40), effective_from=TODAY - dt.timedelta(days=30), actor=w.actor)
+        version_date=TODAY - dt.timedelta(days=40), effective_from=TODAY - dt.timedelta(days=30),
+        actor=w.actor)
     matter.legal_bases.set([fresh])
     unlawful_later = investigated(w, matter=matter, occurred_on=TODAY - dt.timedelta(days=70))
     err = warned(unlawful_later, "propose", w, PROPOSAL, rule="PEN-12")
