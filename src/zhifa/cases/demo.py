@@ -1,6 +1,7 @@
 """Demo penalty cases in every state across the demo bodies (issue 5 item 9): a simple-procedure
 case, one with a hearing (waiting for legal review), overdue ones, one closed and paid late, one
-referred, one in court enforcement, one archived. Every step goes through `case_transition` with
+referred, one in court enforcement, one archived, one closed after a decision not to penalise
+(不予行政处罚决定书). Every step goes through `case_transition` with
 its real date, so deadlines, numbers, status rows and ledger entries are what they would be."""
 
 from __future__ import annotations
@@ -214,6 +215,19 @@ def _stories(agency: Agency, actor, today: dt.date, stdout, base: int) -> int:
     s.do("decide_on_spot", 1, certificates_shown=True, facts_certain=True, penalty_types=["warning"],
          violation="未在经营场所醒目位置公示营业执照。", basis="依据有关规定予以警告。", remedies=REMEDIES,
          party_signed=False, refusal_note="当事人拒绝签收，执法人员已在决定书上注明。")
+    made.append(s)
+    # 18 — 不予行政处罚（首违不罚，PEN-10）：决定、送达不予行政处罚决定书并结案.
+    s = Story(**kw, party=company(base + 18, "江川市晨光文具店"), title="首次未按规定建立进货查验记录", days_ago=40)
+    s.investigate(35, 20)
+    s.do("propose", 18, outcome="no_penalty",
+         circumstances=["first_offence", "slight_harm", "corrected_promptly"],
+         correction_order="责令当事人立即建立进货查验记录制度。",
+         reasons_evidence="现场检查笔录、询问笔录与现场照片相互印证，证据来源合法。",
+         reasons_basis="当事人系初次违法，危害后果轻微，并在检查当日改正。",
+         reasons_discretion="符合裁量基准“不予处罚”档次的适用情形。")
+    s.do("decide", 15, performance="本决定送达即生效，当事人无需缴纳罚款。", remedies=REMEDIES, head_signed=True,
+         education_record="执法人员向当事人讲解了进货查验记录制度的法律规定，当事人签字确认并承诺今后依法经营。")
+    s.serve(13).do("close", 12, summary="不予行政处罚决定已送达，当事人已改正，案件办结。")
     made.append(s)
     return len(made)
 

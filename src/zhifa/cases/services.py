@@ -21,6 +21,7 @@ from .models import Case, CaseOfficer, NumberSequence, Party, StatusEntry
 SERIES_WORDS = {
     "case": "立",  # 立案编号
     "penalty_decision": "罚决",
+    "no_penalty_decision": "不罚",
     "on_spot": "当罚",
     "document": "文",
 }

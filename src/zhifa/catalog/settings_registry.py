@@ -43,6 +43,8 @@ DEFAULTS: dict[str, tuple[object, str, str]] = {
     "collective_for_reviewed_penalties": (False, "法制审核范围内的处罚案件一律集体讨论", "REV-08"),
     # PEN-01: 行政拘留 only for 公安机关 or a body a law empowers.
     "detention_allowed": (False, "可以实施行政拘留（公安机关等）", "PEN-01"),
+    # PEN-03 (Art. 24): a 乡镇/街道 body that received penalty powers by provincial decision.
+    "township_penalty_powers": (False, "乡镇人民政府、街道办事处依法承接行政处罚权", "PEN-03"),
     # PEN-16: 执法人员不得少于两人，法律另有规定的除外 — lower only where a law allows one officer.
     "min_officers": (2, "执法人员最少人数", "PEN-16"),
     # PEN-25: on-the-spot collection without a hard-to-enforce reason (行政处罚法 Art. 68 (1)).

@@ -572,6 +572,58 @@ def penalty_decision(ctx: DocContext) -> dict:
             "number": pick(ctx.case.data, "penalty_decision_number") or pick(ctx.extra, "number")}
 
 
+# PEN-10 (行政处罚法 Art. 33): the grounds for not penalising, by the proposal's circumstance flags.
+NO_PENALTY_GROUNDS = (
+    (("minor", "corrected_promptly", "no_harm"), "违法行为轻微并及时改正，没有造成危害后果", "第三十三条第一款"),
+    (("first_offence", "slight_harm", "corrected_promptly"), "初次违法且危害后果轻微并及时改正", "第三十三条第一款"),
+    (("no_fault",), "当事人有证据足以证明没有主观过错", "第三十三条第二款"),
+)
+
+
+@register("no_penalty_decision", "不予行政处罚决定书", "no_penalty_decision", steps=("decide",))
+def no_penalty_decision(ctx: DocContext) -> dict:
+    """PEN-10 / PEN-29 (2): the decision not to penalise — party, facts, reasons, the violated
+    provision and the ground for not penalising (Art. 33), the education given (Art. 33 para 3),
+    the correction ordered (PEN-05), remedies (REV-11), agency and date."""
+    decision = {**_proposal(ctx), **ctx.step("decide"), **ctx.extra}
+    if decision.get("outcome") != "no_penalty":
+        raise DomainError("拟处理意见不是不予行政处罚，不能制作不予行政处罚决定书（规则 PEN-10）。",
+                          code="document_incomplete", rule="PEN-10", fields={"outcome": "不是不予行政处罚"})
+    parties = ctx.parties()
+    facts = pick(decision, "facts", default=ctx.case.facts)
+    bases = ctx.legal_bases()
+    flags = set(decision.get("circumstances") or [])
+    grounds = [(text, article) for needed, text, article in NO_PENALTY_GROUNDS if flags.issuperset(needed)]
+    reasons = pick(decision, "no_penalty_reason", "reasons_basis")
+    education = pick(decision, "education_record")
+    remedies = remedies_text(ctx, decision)
+    _require({"当事人姓名或名称": "、".join(p.name for p in parties), "违法事实": facts,
+              "不予处罚的理由和依据": grounds or reasons, "教育记录": education}, rule="PEN-10", doc="不予行政处罚决定书")
+    _require({"救济途径和期限": remedies}, rule="REV-11", doc="不予行政处罚决定书")
+    articles = "、".join(dict.fromkeys(article for _, article in grounds))
+    conclusion = (f"依据《中华人民共和国行政处罚法》{articles}的规定，" if articles else "") + "本机关决定对当事人不予行政处罚。"
+    benchmark = decision.get("benchmark")
+    no_penalty_tier = isinstance(benchmark, dict) and benchmark.get("tier") == "no_penalty"
+    bench = benchmark_text(benchmark) if no_penalty_tier else ""
+    sections = [
+        {"heading": "", "paragraphs": party_paragraphs(ctx), "plain": True},
+        section("一、违法事实", facts, pick(decision, "evidence")),
+        section("二、证据及采信理由", pick(decision, "reasons_evidence",
+                                        default="上述证据来源合法，内容真实，与本案事实相关联，能够相互印证，予以采信。")),
+        section("三、不予行政处罚的理由和依据",
+                ("当事人的上述行为违反了" + "；".join(bases) + "的规定。") if bases else "",
+                ("经查，当事人" + "；".join(text for text, _ in grounds) + "。") if grounds else "",
+                sentence(reasons) if reasons else "", bench, conclusion),
+        section("四、教育及责令改正", "本机关已依法对当事人进行了教育（行政处罚法第三十三条第三款）：" + sentence(education),
+                ("同时责令当事人：" + sentence(decision["correction_order"])) if pick(decision, "correction_order")
+                else ""),
+        section("五、救济途径和期限", remedies),
+    ]
+    return {"sections": sections, "seal": True,
+            "date": cn_date(decision.get("on_date") or ctx.on_date),
+            "number": pick(ctx.case.data, "no_penalty_decision_number") or pick(ctx.extra, "number")}
+
+
 @register("on_spot_decision", "当场行政处罚决定书", "on_spot", steps=("decide_on_spot", "register"))
 def on_spot_decision(ctx: DocContext) -> dict:
     """PEN-24: violation, penalty type and basis, fine, time, place, remedies and the agency; signed
@@ -613,8 +665,8 @@ def on_spot_decision(ctx: DocContext) -> dict:
     }
 
 
-SERVED_TEMPLATES = {"serve_decision": "penalty_decision", "serve_notice": "pre_decision_notice",
-                    "remind": "payment_reminder"}
+SERVED_TEMPLATES = {"serve_decision": ("penalty_decision", "no_penalty_decision"),
+                    "serve_notice": ("pre_decision_notice",), "remind": ("payment_reminder",)}
 
 
 @register("service_receipt", "送达回证", "送证", steps=("serve_decision", "serve_notice"))
@@ -623,8 +675,8 @@ def service_receipt(ctx: DocContext) -> dict:
     served_title = pick(data, "served_document", "document_title")
     served_number = pick(data, "served_number", "document_number")
     if not served_title:
-        code = SERVED_TEMPLATES.get(getattr(ctx.entry, "action", ""), "penalty_decision")
-        doc = ctx.case.documents.filter(template=code).order_by("-id").first()
+        codes = SERVED_TEMPLATES.get(getattr(ctx.entry, "action", ""), SERVED_TEMPLATES["serve_decision"])
+        doc = ctx.case.documents.filter(template__in=codes).order_by("-id").first()
         if doc is not None:
             served_title, served_number = doc.title, doc.number
     methods = {"direct": "直接送达", "in_person": "直接送达", "lodged": "留置送达", "left": "留置送达",
@@ -698,7 +750,8 @@ def closing_report(ctx: DocContext) -> dict:
     decision = {**_proposal(ctx), **ctx.step("decide")}
     data = ctx.own("close")
     decision = decision or ctx.step("decide_on_spot")
-    decision_doc = case.documents.filter(template__in=["penalty_decision", "on_spot_decision"]).order_by("-id").first()
+    decision_doc = case.documents.filter(
+        template__in=["penalty_decision", "no_penalty_decision", "on_spot_decision"]).order_by("-id").first()
     paid = _paid(ctx)
     surcharge = to_decimal((case.data or {}).get("surcharge"))
     execution = f"已缴纳{money(paid)}" if paid else ""
@@ -713,7 +766,8 @@ def closing_report(ctx: DocContext) -> dict:
             *party_fields(ctx),
             f("立案日期", cn_date(case.filed_on)),
             f("违法事实", case.facts),
-            f("处罚决定", (f"{decision_doc.number}：" if decision_doc else "") + penalty_text(decision)),
+            f("处罚决定", (f"{decision_doc.number}：" if decision_doc else "")
+              + ("不予行政处罚" if decision.get("outcome") == "no_penalty" else penalty_text(decision))),
             f("决定日期", cn_date(case.decided_on or decision.get("on_date"))),
             f("执行情况", execution or pick(data, "execution", default="无需缴纳罚款")),
             f("结案报告", pick(data, "summary", "reason", default="处罚决定已执行完毕。")),

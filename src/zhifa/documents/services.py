@@ -64,17 +64,22 @@ def document_generate(*, case: Case, template: str, actor, entry: StatusEntry | 
     return req
 
 
-def generate_after_commit(template: str) -> Callable[[int, int], None]:
+def generate_after_commit(template: str, *, only_if: Callable[[Case], bool] | None = None
+                          ) -> Callable[[int, int], None]:
     """A Transition.after_commit hook: generate `template` for the case and the step just recorded,
-    in the name of the step's actor."""
+    in the name of the step's actor. `only_if(case)`, when given, picks the cases the template is for
+    (e.g. the 不予行政处罚决定书 when the decision is not to penalise); it is kept on the hook as
+    `applies` so the documents a case should have can be listed (review.requirements)."""
     get_template(template)  # fail at import time for a misspelt code
 
     def hook(case_id: int, entry_id: int) -> None:
         entry = StatusEntry.objects.select_related("actor", "case").get(pk=entry_id)
-        document_generate(case=entry.case, template=template, actor=entry.actor, entry=entry)
+        if only_if is None or only_if(entry.case):
+            document_generate(case=entry.case, template=template, actor=entry.actor, entry=entry)
 
     hook.__name__ = f"generate_{template}"
     hook.template = template
+    hook.applies = only_if
     return hook
 
 

@@ -67,7 +67,7 @@ def lawful_payment_method(ctx: TransitionContext) -> None:
 def record_payment_effect(ctx: TransitionContext) -> None:
     payments = list(ctx.case.data.get("payments", []))
     payments.append({"amount": ctx.data["amount"], "paid_on": ctx.data["paid_on"], "method": ctx.data["method"],
-                     "entry": ctx.entry.seq})
+                     "purpose": ctx.data.get("purpose") or "fine", "entry": ctx.entry.seq})
     ctx.set_data("payments", payments)
     fine, surcharge = amount_owed(ctx.case, on=ctx.on_date)
     ctx.set_data("surcharge", str(surcharge))

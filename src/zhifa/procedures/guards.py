@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F, Q, Value
+
 from zhifa.cases.engine import TransitionContext, guard
-from zhifa.cases.models import Party
+from zhifa.cases.models import Case, Party
 from zhifa.catalog.models import LegalBasis, PenaltyType
 from zhifa.catalog.services import setting_value
 from zhifa.core.deadlines import compute_due
 from zhifa.core.identifiers import parse_resident_id
-from zhifa.org.selectors import officer_may_act
+from zhifa.org.models import Region
+from zhifa.org.selectors import officer_may_act, region_chain_codes
+
+from .common import fine_of
 
 
 def acting_officers(ctx: TransitionContext):
@@ -177,3 +182,133 @@ def penalty_types_lawful(ctx: TransitionContext) -> None:
 def party_is_person(case) -> bool:
     first = case.parties.order_by("pk").first()
     return bool(first and first.is_person)
+
+
+# --- PEN-03 jurisdiction ---------------------------------------------------------------------------
+
+
+def regions_named_in(place: str) -> list:
+    """The registered regions whose names occur in a free-text place (e.g. “江川市清河区和平街8号”)."""
+    named = Region.objects.alias(place=Value(place)).filter(place__contains=F("name"))
+    return list(named.order_by("code"))
+
+
+@guard("PEN-03", "地域和级别管辖")
+def within_jurisdiction(ctx: TransitionContext) -> None:
+    """PEN-03 (Arts. 22, 23, 24): the agency of the place of the violation, at county level or above.
+    The place is free text, so the check looks for positive evidence: it WARNs when the place names
+    registered regions and none of them is the agency's region or under it (an ancestor such as the
+    province proves nothing). A 乡镇/街道 agency needs the CONFIG flag for powers given under Art. 24.
+    Both are WARN: the officer may go on with a reason."""
+    agency, place = ctx.case.agency, (ctx.case.place or "").strip()
+    region = agency.region
+    if not place:
+        ctx.warn("PEN-03", "未填写违法行为发生地点，无法核对地域管辖（行政处罚法第二十二条，规则 PEN-03）。")
+    else:
+        named = regions_named_in(place)
+        inside = [r for r in named if region.code in region_chain_codes(r.code)]
+        elsewhere = [r for r in named if r.code not in region_chain_codes(region.code)]
+        if elsewhere and not inside:
+            ctx.warn("PEN-03", f"违法行为发生地点“{place}”位于{elsewhere[0].name}，不在本机关管辖区域（{region.name}）内；"
+                               "行政处罚由违法行为发生地的行政机关管辖（行政处罚法第二十二条，规则 PEN-03）。")
+    if region.level == "township" and not setting_value("township_penalty_powers", agency=agency):
+        ctx.warn("PEN-03", f"{agency.name}位于乡镇（街道）一级；行政处罚由县级以上地方人民政府具有行政处罚权的行政机关管辖，"
+                           "乡镇人民政府、街道办事处须依法承接行政处罚权（行政处罚法第二十三条、第二十四条，规则 PEN-03）。")
+
+
+# --- PEN-06 no double fine -------------------------------------------------------------------------
+
+
+def party_identifiers(case) -> set[str]:
+    """身份证号 or 统一社会信用代码 of the case's parties (names are not identifiers)."""
+    return {key for p in case.parties.all() for key in (p.id_number, p.credit_code) if key}
+
+
+def provisions(case) -> set[tuple[str, str, str]]:
+    """The provisions the case's matter cites, by law name, article and paragraph (any version)."""
+    if case.matter is None:
+        return set()
+    return {(b.name, b.article, b.paragraph) for b in case.matter.legal_bases.all()}
+
+
+# revoke_decision kinds after which the earlier fine no longer stands: revoked, void, ordered redone.
+# A decision changed (变更) or confirmed illegal (确认违法) still fined the act.
+FINE_UNDONE = ("revoked", "void", "redo")
+
+
+def same_act_fines(case) -> list:
+    """PEN-06: other cases in which a fine was decided for the same act — the same party (ID number
+    or unified credit code), the same act date, and the same matter code or a provision in common —
+    in any agency, leaving out decisions revoked, void or ordered redone (`revoke_decision`)."""
+    keys = party_identifiers(case)
+    if not keys or case.occurred_on is None:
+        return []
+    others = (Case.objects.filter(occurred_on=case.occurred_on, decided_on__isnull=False)
+              .filter(Q(parties__id_number__in=keys) | Q(parties__credit_code__in=keys))
+              .exclude(pk=case.pk).distinct().select_related("agency", "matter").order_by("decided_on", "pk"))
+    mine = provisions(case)
+    code = case.matter.code if case.matter else None
+    return [c for c in others
+            if fine_of(c) > 0 and (c.data.get("revoke_decision") or {}).get("kind") not in FINE_UNDONE
+            and ((code and c.matter and c.matter.code == code) or provisions(c) & mine)]
+
+
+def decision_number(case) -> str:
+    return case.data.get("penalty_decision_number") or case.data.get("on_spot_number") or case.number
+
+
+@guard("PEN-06", "同一违法行为不得两次罚款")
+def no_double_fine(ctx: TransitionContext) -> None:
+    """PEN-06 (Art. 29): no second fine for the same act. The decision is the on-the-spot input, or
+    the proposal the ordinary decision rests on."""
+    on_spot = ctx.transition.action == "decide_on_spot"
+    decision = ctx.data if on_spot else (ctx.case.data.get("propose") or {})
+    if not on_spot and decision.get("outcome") != "penalty":
+        return
+    if PenaltyType.FINE not in (decision.get("penalty_types") or []):
+        return
+    earlier = same_act_fines(ctx.case)
+    if earlier:
+        c = earlier[0]
+        ctx.refuse("PEN-06", f"{c.agency.name}已于{c.decided_on:%Y年%m月%d日}对当事人同一违法行为"
+                             f"（{ctx.case.occurred_on:%Y年%m月%d日}，{c.matter.name if c.matter else c.title}）"
+                             f"作出罚款决定（{decision_number(c)}），对当事人的同一个违法行为，不得给予两次以上罚款的行政处罚"
+                             "（行政处罚法第二十九条，规则 PEN-06）。")
+
+
+# --- PEN-12 version of the law ---------------------------------------------------------------------
+
+
+def in_force_on(versions, day: dt.date):
+    """The version of one provision in force on `day` (latest 施行日期, else 版本日期, not after it)."""
+    started = [b for b in versions if (b.effective_from or b.version_date) <= day]
+    return max(started, key=lambda b: b.effective_from or b.version_date, default=None)
+
+
+@guard("PEN-12", "适用违法行为发生时的法律版本（从旧兼从轻）")
+def basis_version_in_force(ctx: TransitionContext) -> None:
+    """PEN-12 (Art. 37): the law in force at the time of the act applies, unless a newer rule in
+    force at the decision is lighter or no longer treats the act as unlawful. WARN when a cited
+    version is not the one in force on the act date (its end, for a continuing act), or when the
+    provision has been amended since, so the officer records the 从旧兼从轻 check."""
+    case = ctx.case
+    act = case.act_ended_on or case.occurred_on
+    if case.matter is None or act is None:
+        return
+    bases = list(case.matter.legal_bases.all())
+    cited_ids = {b.pk for b in bases}
+    for basis in bases:
+        versions = list(LegalBasis.objects.filter(
+            name=basis.name, article=basis.article, paragraph=basis.paragraph))
+        then, now = in_force_on(versions, act), in_force_on(versions, ctx.on_date)
+        cited = f"《{basis.name}》{basis.article}{basis.paragraph}"
+        if then is None:
+            ctx.warn("PEN-12", f"{cited}（{basis.version_date:%Y年%m月%d日}版）在违法行为发生时（{act:%Y年%m月%d日}）尚未施行；"
+                               "只有新规定不认为违法或者处罚较轻时才适用新规定，请核对（从旧兼从轻，规则 PEN-12）。")
+        elif then.pk not in cited_ids:
+            ctx.warn("PEN-12", f"引用的{cited}为{basis.version_date:%Y年%m月%d日}版，违法行为发生时（{act:%Y年%m月%d日}）施行的是"
+                               f"{then.version_date:%Y年%m月%d日}版；应适用违法行为发生时的规定，新规定处罚较轻或者不认为违法的除外，"
+                               "请核对（从旧兼从轻，行政处罚法第三十七条，规则 PEN-12）。")
+        elif now is not None and now.pk not in cited_ids:
+            ctx.warn("PEN-12", f"{cited}已于违法行为发生后修改（现行{now.version_date:%Y年%m月%d日}版）；"
+                               "新规定处罚较轻或者不认为违法的，适用新规定，请核对（从旧兼从轻，行政处罚法第三十七条，规则 PEN-12）。")

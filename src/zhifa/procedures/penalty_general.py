@@ -324,6 +324,15 @@ def decidable_outcome(ctx: TransitionContext) -> None:
         ctx.refuse("PEN-18", "给予行政处罚前应当先告知当事人（规则 PEN-18）。")
 
 
+def no_penalty(case) -> bool:
+    """PEN-10 / PEN-29 (2): the decision is not to penalise (不予行政处罚决定书, its own number series)."""
+    return (case.data.get("propose") or {}).get("outcome") == "no_penalty"
+
+
+def decision_number(ctx: TransitionContext) -> None:
+    issue_number("no_penalty_decision" if no_penalty(ctx.case) else "penalty_decision")(ctx)
+
+
 def decide_effect(ctx: TransitionContext) -> None:
     ctx.case.decided_on = ctx.on_date
     ctx.close_deadline("PEN-34", "PEN-20", "PEN-31")
@@ -418,6 +427,18 @@ def instalments_effect(ctx: TransitionContext) -> None:
     ctx.set_data("pay_due", ctx.data["last_due_on"])
 
 
+PAYMENT_PURPOSES = (("fine", "罚款"), ("surcharge", "加处罚款"), ("hearing_fee", "听证费用"))
+
+
+@guard("PEN-30", "听证不收费", needs_input=True)
+def no_hearing_fee(ctx: TransitionContext) -> None:
+    """PEN-30 (Art. 63 para 2): 当事人不承担行政机关组织听证的费用 — a payment recorded as a
+    hearing fee is refused, like cash paid to the agency (PEN-37)."""
+    if ctx.data.get("purpose") == "hearing_fee":
+        ctx.refuse("PEN-30", "当事人不承担行政机关组织听证的费用，不得向当事人收取听证费用"
+                             "（行政处罚法第六十三条第二款，规则 PEN-30）。", field="purpose")
+
+
 @guard("PEN-38", "逾期不缴纳")
 def payment_overdue(ctx: TransitionContext) -> None:
     """Court enforcement (PEN-38, 行政强制法 Art. 53) only after the payment deadline passed unpaid."""
@@ -451,8 +472,8 @@ PROCEDURE = register_procedure(Procedure(
                   Field("head_approved", "经机关负责人批准", "bool")),
           effects=(lambda ctx: ctx.close_deadline("PEN-26"),)),
         T("file", "立案", ("registered",), "filed", "case_filed", rule="PEN-26",
-          guards=(g.matter_with_basis, g.entrustment_in_force, g.within_limitation, g.conflicts_declared,
-                  g.two_certified_officers),
+          guards=(g.matter_with_basis, g.entrustment_in_force, g.within_limitation, g.within_jurisdiction,
+                  g.conflicts_declared, g.two_certified_officers),
           inputs=(OFFICERS, Field("head_approved", "经机关负责人批准立案", "bool", required=True),
                   Field("opinion", "立案意见", "textarea", required=True)),
           effects=(issue_number("case"), lambda ctx: setattr(ctx.case, "filed_on", ctx.on_date),
@@ -516,7 +537,7 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("report", "调查终结报告", "textarea", required=True),)),
         T("propose", "拟处理意见（案件审查）", ("investigated",), None, "case_decision_proposed", rule="PEN-29",
           guards=(g.penalty_types_lawful, g.minors, crime_goes_to_referral, discretion_within_benchmark,
-                  correction_ordered),
+                  correction_ordered, g.basis_version_in_force),
           inputs=(Field("outcome", "处理意见", "choice", required=True, choices=(
               ("penalty", "给予行政处罚"), ("no_penalty", "不予行政处罚"), ("refer", "移送司法机关"))),
                   PENALTY_TYPES, FINE, Field("confiscation_value", "没收违法所得或非法财物价值（元）", "decimal", min_value=0),
@@ -573,14 +594,15 @@ PROCEDURE = register_procedure(Procedure(
           rule="PEN-33",
           guards=(has_proposal, decidable_outcome, no_unreferred_crime, party_heard, not_heavier_than_notified,
                   g.recusal_resolved, within_decision_limit, g.two_certified_officers, education_for_no_penalty,
-                  legal_review_gate, collective_discussion_gate),
+                  g.no_double_fine, legal_review_gate, collective_discussion_gate),
           inputs=(Field("performance", "履行方式和期限", "textarea", required=True),
                   Field("remedies", "申请行政复议、提起行政诉讼的途径和期限", "textarea", required=True),
                   Field("statement_adopted", "陈述申辩采纳情况及理由", "textarea"),
                   Field("education_record", "教育记录（不予处罚时）", "textarea"),
                   Field("head_signed", "机关负责人签发", "bool", required=True)),
-          effects=(issue_number("penalty_decision"), decide_effect),
-          after_commit=(generate_after_commit("penalty_decision"),)),
+          effects=(decision_number, decide_effect),
+          after_commit=(generate_after_commit("penalty_decision", only_if=lambda case: not no_penalty(case)),
+                        generate_after_commit("no_penalty_decision", only_if=no_penalty))),
         T("serve_decision", "送达处罚决定书", ("decided",), "executing", "case_decision_served", rule="PEN-35",
           guards=(service_date_possible, electronic_service_consented, service_in_time, av_for_lodged_service),
           inputs=(Field("method", "送达方式", "choice", required=True, choices=SERVICE_METHODS),
@@ -595,10 +617,11 @@ PROCEDURE = register_procedure(Procedure(
                   Field("head_approved", "经机关批准", "bool")),
           effects=(instalments_effect,)),
         T("record_payment", "登记缴款", ("executing", "court_enforcement"), None, "case_payment_recorded",
-          rule="PEN-37", guards=(lawful_payment_method,),
+          rule="PEN-37", guards=(lawful_payment_method, no_hearing_fee),
           inputs=(Field("amount", "缴款金额（元）", "decimal", required=True, min_value=Decimal("0.01")),
                   Field("paid_on", "缴款日期", "date", required=True),
-                  Field("method", "缴款方式", "choice", required=True, choices=PAYMENT_METHODS)),
+                  Field("method", "缴款方式", "choice", required=True, choices=PAYMENT_METHODS),
+                  Field("purpose", "款项", "choice", choices=PAYMENT_PURPOSES, help="不填为罚款")),
           effects=(record_payment_effect,)),
         T("remind", "催告", ("executing",), None, "case_payment_reminded", rule="PEN-38",
           guards=(payment_overdue,),

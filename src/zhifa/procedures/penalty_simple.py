@@ -127,7 +127,7 @@ PROCEDURE = register_procedure(Procedure(
         T("register", "当场登记", ("",), "on_spot", "case_registered_on_spot", rule="PEN-23"),
         T("decide_on_spot", "当场作出行政处罚决定", ("on_spot",), "decided", "case_decided_on_spot", rule="PEN-24",
           guards=(g.matter_with_basis, g.two_certified_officers, g.certificates_shown, simple_eligible,
-                  on_spot_form_complete),
+                  on_spot_form_complete, g.no_double_fine),
           inputs=(OFFICERS, CERTS_SHOWN,
                   Field("facts_certain", "违法事实确凿", "bool"),
                   Field("penalty_types", "处罚种类", "multichoice", required=True, choices=SIMPLE_TYPES), FINE,

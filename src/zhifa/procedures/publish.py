@@ -52,7 +52,8 @@ def publish_decision(ctx: TransitionContext) -> None:
     case = ctx.case
     data = case.data
     served = data.get("serve_decision", {}).get("served_date") or ctx.on_date.isoformat()
-    number = data.get("penalty_decision_number") or data.get("on_spot_number") or case.number
+    number = (data.get("penalty_decision_number") or data.get("no_penalty_decision_number")
+              or data.get("on_spot_number") or case.number)
     conclusion, penalty = conclusion_of(case)
     proposal = data.get("propose") or {}
     reasons = "；".join(x for x in (proposal.get("reasons_basis"), proposal.get("reasons_discretion")) if x)

@@ -83,10 +83,10 @@ def register_archive_documents(provider: Callable[[Case], list[ArchiveDocument]]
 # 案卷文书排列: the decision first, then the file in the order the case ran (filing, investigation,
 # notice, hearing, discussion, service, execution, closing). Other templates follow in issue order.
 STANDARD_ORDER = {
-    "penalty_decision": 10, "on_spot_decision": 10, "filing_approval": 20, "inspection_record": 30,
-    "interview_record": 31, "preservation_notice": 35, "pre_decision_notice": 40, "hearing_notice": 50,
-    "hearing_record": 51, "collective_discussion": 60, "service_receipt": 70, "payment_reminder": 80,
-    "closing_report": 90,
+    "penalty_decision": 10, "no_penalty_decision": 10, "on_spot_decision": 10, "filing_approval": 20,
+    "inspection_record": 30, "interview_record": 31, "preservation_notice": 35, "pre_decision_notice": 40,
+    "hearing_notice": 50, "hearing_record": 51, "collective_discussion": 60, "service_receipt": 70,
+    "payment_reminder": 80, "closing_report": 90,
 }
 
 

@@ -51,7 +51,8 @@ def expected_documents(case: Case) -> list[tuple[str, str]]:
             continue
         for hook in t.after_commit:
             code = getattr(hook, "template", None)
-            if code and code not in REVIEW_OWN_TEMPLATES:
+            applies = getattr(hook, "applies", None)
+            if code and code not in REVIEW_OWN_TEMPLATES and (applies is None or applies(case)):
                 out.append((code, t.label))
     return out
 

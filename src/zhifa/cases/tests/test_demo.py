@@ -23,3 +23,6 @@ def test_demo_cases_cover_every_state(db):
             if Decimal(c.data.get("surcharge") or "0") > 0]
     assert late, "a case closed after late payment with a surcharge"
     assert Case.objects.filter(state="heard").exclude(data__hold_hearing=None).exists()
+    closed = Case.objects.filter(state="closed")
+    no_penalty = [c for c in closed if c.data["propose"].get("outcome") == "no_penalty"]
+    assert no_penalty and "不罚" in no_penalty[0].data["no_penalty_decision_number"]

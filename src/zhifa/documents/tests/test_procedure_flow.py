@@ -76,3 +76,45 @@ def test_simple_procedure_on_the_spot_decision(penalty_world, django_capture_on_
                      "江川市清河区人民路12号门前", "第一百二十六条第一款", "六十日内", "江川市市场监督管理局",
                      "JCSC0000", "JCSC0001", "当事人拒绝签收"]:
         assert squash(expected) in text, expected
+
+
+def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_callbacks):
+    """PEN-10 / PEN-29 (2): deciding not to penalise issues the 不予行政处罚决定书 (its own number
+    series), not a 行政处罚决定书; it is the document served."""
+    w = penalty_world
+
+    def move(case, action, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return case_transition(case=case, action=action, actor=w.actor, data=data or {})
+
+    case = register_case(w, parties=[person_party()])
+    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"})
+    move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所", "findings": "进货查验记录不全",
+                                     "party_signed": True})
+    move(case, "conclude_investigation", {"report": "调查终结"})
+    move(case, "propose", {"outcome": "no_penalty",
+                           "circumstances": ["first_offence", "slight_harm", "corrected_promptly"],
+                           "correction_order": "补建进货查验记录", "reasons_evidence": "检查笔录与进货单据相互印证",
+                           "reasons_basis": "当事人首次违法，当场补建了记录", "reasons_discretion": "适用不予处罚档次"})
+    move(case, "decide", {"performance": "无", "head_signed": True,
+                          "remedies": "可在六十日内向江川市人民政府申请行政复议，或在六个月内向清河区人民法院提起行政诉讼",
+                          "education_record": "向当事人讲解了食品安全法进货查验的规定，当事人表示今后严格执行"})
+    move(case, "serve_decision", {"method": "direct", "served_on": TODAY.isoformat()})
+    case.refresh_from_db()
+
+    failed = list(DocumentRequest.objects.filter(case=case).exclude(status="done").values_list("template", "error"))
+    assert failed == []
+    docs = {d.template: d for d in Document.objects.filter(case=case)}
+    assert "penalty_decision" not in docs and "penalty_decision_number" not in case.data
+    decision = docs["no_penalty_decision"]
+    assert decision.number == case.data["no_penalty_decision_number"]
+    assert decision.number.startswith("江川市监不罚〔")
+    assert decision.pdf_size > 0 and decision.entry.action == "decide"
+    text = squash(pdf_text(decision))
+    for expected in ["不予行政处罚决定书", decision.number, "陈小满", "江川市清河区人民路12号", "当事人未按规定建立进货查验记录",
+                     "中华人民共和国食品安全法", "初次违法且危害后果轻微并及时改正", "第三十三条第一款",
+                     "本机关决定对当事人不予行政处罚", "向当事人讲解了食品安全法进货查验的规定", "补建进货查验记录",
+                     "六十日内向江川市人民政府申请行政复议", "江川市市场监督管理局", "（印章）"]:
+        assert squash(expected) in text, expected
+    assert "加处罚款" not in text  # no fine, no surcharge clause
+    assert decision.number in squash(pdf_text(docs["service_receipt"]))

@@ -26,6 +26,8 @@ EXTRA = {
                          "place": "江川市清河区河滨路路口", "at": "2026年11月30日10时20分", "refusal_note": "当事人拒绝签收"},
     "service_receipt": {"method": "direct", "served_on": "2026-11-30", "recipient": "李四"},
     "payment_reminder": {"pay_due": (timezone.localdate() - dt.timedelta(days=60)).isoformat()},
+    "no_penalty_decision": {"outcome": "no_penalty", "circumstances": ["no_fault"],
+                            "education_record": "已向当事人讲解食品经营许可的规定"},
 }
 EXPECT = {
     "filing_approval": ["立案审批表", "投诉举报"],
@@ -37,6 +39,8 @@ EXPECT = {
     "hearing_record": ["听证笔录", "请调查人员陈述案件事实"],
     "collective_discussion": ["集体讨论记录", "同意按拟处理意见作出处罚决定"],
     "penalty_decision": ["行政处罚决定书", "救济途径和期限"],
+    "no_penalty_decision": ["不予行政处罚决定书", "没有主观过错", "第三十三条第二款", "已向当事人讲解食品经营许可的规定",
+                            "救济途径和期限"],
     "on_spot_decision": ["当场行政处罚决定书", "在禁止区域占道经营", "人民币壹佰伍拾元整", "江川市清河区河滨路路口",
                         "六十日内", "JC0001", "JC0002"],
     "service_receipt": ["送达回证", "直接送达", "行政处罚决定书"],
@@ -47,7 +51,7 @@ EXPECT = {
 
 # Letters and decisions to the party carry the agency's seal; records and internal forms are signed.
 SEALED = {"preservation_notice", "pre_decision_notice", "hearing_notice", "penalty_decision", "on_spot_decision",
-          "service_receipt", "payment_reminder"}
+          "service_receipt", "payment_reminder", "no_penalty_decision"}
 
 
 def test_every_template_renders(decided_case, actor, django_capture_on_commit_callbacks):
@@ -110,3 +114,12 @@ def test_rmb_upper_uses_only_amount_characters(value):
     out = rmb_upper(value)
     assert out and set(out) <= set("零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整")
     assert not out.startswith("零") or value < 1
+
+
+def test_no_penalty_decision_only_for_a_no_penalty_outcome_with_education(decided_case, actor,
+                                                                          django_capture_on_commit_callbacks):
+    req = generate(decided_case, "no_penalty_decision", actor, django_capture_on_commit_callbacks)
+    assert req.status == DocumentRequest.Status.FAILED and "PEN-10" in req.error  # the proposal is a penalty
+    req = generate(decided_case, "no_penalty_decision", actor, django_capture_on_commit_callbacks,
+                   extra={"outcome": "no_penalty", "circumstances": ["no_fault"]})
+    assert req.status == DocumentRequest.Status.FAILED and "教育记录" in req.error

@@ -264,8 +264,8 @@ def test_pen34_extension_needs_approval(penalty_world):
 # --- service and execution ----------------------------------------------------------------------
 
 
-def decided(w):
-    case = notified(w)
+def decided(w, **kw):
+    case = notified(w, **kw)
     move(case, "decide", w, DECISION)
     return case
 
@@ -374,5 +374,169 @@ def test_rec02_lodged_service_asks_for_a_recording_or_a_reason(penalty_world):
     assert err.code == "reason_required"
     move(case, "serve_decision", w, {"method": "left", "served_on": TODAY.isoformat()},
          warn_reason="留置送达过程有两名见证人签字，文字记录已完整")
-    other = decided(w)
+    other = decided(w, parties=[org_party("江川市另一餐饮有限公司", serial=11)])  # another party: not the same act
     move(other, "serve_decision", w, {"method": "direct", "served_on": TODAY.isoformat()})  # no warning
+
+
+# --- PEN-06 no double fine, PEN-30 no hearing fee ------------------------------------------------
+
+
+def test_pen06_no_second_fine_for_the_same_act(penalty_world):
+    w = penalty_world
+    first = decided(w)
+    first.refresh_from_db()
+    # Same party (unified credit code), same act date, same matter: a second fine is refused.
+    second = notified(w, occurred_on=first.occurred_on)
+    err = refused(second, "decide", w, DECISION, rule="PEN-06")
+    assert first.data["penalty_decision_number"] in err.message and "第二十九条" in err.message
+    # A warning only is not a second fine.
+    warned = notified(w, occurred_on=first.occurred_on, proposal={**PROPOSAL, "penalty_types": ["warning"],
+                                                                   "fine_amount": ""})
+    move(warned, "decide", w, DECISION)
+    # Another act date of the same party is another act.
+    move(notified(w, occurred_on=first.occurred_on - dt.timedelta(days=1)), "decide", w, DECISION)
+    # Once the first decision is revoked, the act may be fined again.
+    move(first, "revoke_decision", w, {"kind": "revoked", "organ": "江川市人民政府", "document": "江府复决〔2026〕2号"})
+    move(second, "decide", w, DECISION)
+    # A decision changed on review (变更) still fined the act.
+    other = org_party("江川市第三餐饮有限公司", serial=13)
+    changed = decided(w, parties=[other])
+    move(changed, "revoke_decision", w, {"kind": "changed", "organ": "江川市人民政府", "document": "江府复决〔2026〕3号"})
+    refused(notified(w, parties=[other]), "decide", w, DECISION, rule="PEN-06")
+
+
+def test_pen06_on_the_spot_fine_after_an_ordinary_fine(penalty_world):
+    w = penalty_world
+    first = decided(w)
+    first.refresh_from_db()
+    # The simple-procedure matter is another item of the power list citing the same provision.
+    spot = register_case(w, procedure="penalty_simple", parties=[org_party()],
+                         discovered_on=first.occurred_on,
+                         occurred_on=first.occurred_on)
+    err = refused(spot, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500"}, rule="PEN-06")
+    assert first.data["penalty_decision_number"] in err.message
+    move(spot, "decide_on_spot", w, {**ON_SPOT, "penalty_types": ["warning"]})
+
+
+def test_pen06_another_agency_citing_the_same_provision(penalty_world):
+    from zhifa.catalog import services as catalog
+    from zhifa.cases.services import case_register
+    from zhifa.cases.testing import _publish
+    from zhifa.org import services as org
+    from zhifa.org.identity_fixtures import make_credit_code, make_resident_id
+
+    w = penalty_world
+    first = decided(w)
+    first.refresh_from_db()
+    other = org.agency_register(name="江川市清河区市场监督管理局", credit_code=make_credit_code("369100", 8),
+                                region=w.city, actor=w.actor)
+    officers = []
+    for i, name in enumerate(["钱进", "孙立"]):
+        o = org.officer_register(name=name, id_number=make_resident_id("369102", dt.date(1986, 3, 4), 60 + i),
+                                 agency=other, actor=w.actor)
+        org.certificate_issue(holder=o, number=f"QHSC{i:04d}", issued_on=TODAY - dt.timedelta(days=100),
+                              expires_on=TODAY + dt.timedelta(days=300), categories=[w.category],
+                              regions=[w.city], actor=w.actor)
+        officers.append(o)
+    matter = _publish(catalog.matter_create(
+        agency=other, code="QH-CF-126", actor=w.actor, legal_bases=list(w.matter.legal_bases.all()), tiers=[],
+        name="未建立进货查验记录（区局）", kind=w.matter.kind, category=w.category, violation="未建立进货查验记录",
+        penalty_types=["warning", "fine"], fine_min="0", fine_max="3000"), w.actor)
+    case = case_register(procedure="penalty_simple", agency=other, lead_officer=officers[0],
+                         co_officers=officers[1:], actor=w.actor, discovered_on=TODAY, parties=[org_party()],
+                         matter=matter, title="未建立进货查验记录", source="on_spot", occurred_on=first.occurred_on,
+                         place="江川市清河区和平街8号")
+    err = refused(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500"}, rule="PEN-06")
+    assert "江川市市场监督管理局" in err.message and first.data["penalty_decision_number"] in err.message
+
+
+def test_pen30_no_hearing_fee(penalty_world):
+    w = penalty_world
+    case = decided(w)
+    move(case, "serve_decision", w, {"method": "direct", "served_on": TODAY.isoformat()})
+    refused(case, "record_payment", w, {"amount": "300", "paid_on": TODAY.isoformat(), "method": "bank",
+                                        "purpose": "hearing_fee"}, rule="PEN-30")
+    move(case, "record_payment", w, {"amount": "25000", "paid_on": TODAY.isoformat(), "method": "bank",
+                                     "purpose": "fine"})
+    case.refresh_from_db()
+    assert [p["purpose"] for p in case.data["payments"]] == ["fine"]
+
+
+# --- WARN rules: PEN-03 jurisdiction, PEN-12 version of the law ----------------------------------
+
+
+def warned(case, action, w, data, *, rule):
+    err = refused(case, action, w, data, rule=rule)
+    assert err.code == "reason_required"
+    return err
+
+
+def test_pen03_place_outside_the_territory_warns(penalty_world):
+    from zhifa.org import services as org
+
+    w = penalty_world
+    org.region_create(code="369200", name="河口市", level="city", parent=w.city.parent, actor=w.actor)
+    case = register_case(w, place="河口市滨江路1号")
+    err = warned(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-03")
+    assert "河口市" in err.message and "江川市" in err.message
+    entry = move(case, "file", w, {"head_approved": True, "opinion": "立案"}, warn_reason="上级机关指定本局管辖",
+                 on_date=TODAY - dt.timedelta(days=40))
+    assert entry.warnings[0]["rule"] == "PEN-03" and entry.reason == "上级机关指定本局管辖"
+    # A place naming only the province proves nothing; one naming the agency's city is inside.
+    move(register_case(w, place="江南省某县城关镇"), "file", w, {"head_approved": True, "opinion": "立案"})
+
+
+def test_pen03_township_agency_needs_delegated_powers(penalty_world):
+    from zhifa.catalog.services import setting_set
+    from zhifa.org import services as org
+
+    w = penalty_world
+    town = org.region_create(code="369100001", name="清河街道", level="township", parent=w.city, actor=w.actor)
+    org.agency_update(agency=w.agency, changes={"region": town}, actor=w.actor)
+    case = register_case(w)
+    err = warned(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-03")
+    assert "第二十四条" in err.message
+    setting_set(key="township_penalty_powers", value=True, agency=w.agency, actor=w.actor, note="省政府决定下放")
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"})
+
+
+def test_pen12_basis_amended_after_the_act_warns(penalty_world):
+    from zhifa.catalog import services as catalog
+    from zhifa.cases.testing import _publish
+
+    w = penalty_world
+    old = w.matter.legal_bases.get()
+    new = catalog.legal_basis_create(
+        level=old.level, name=old.name, article=old.article, paragraph=old.paragraph, text="修正后的条文",
+        version_date=TODAY - dt.timedelta(days=40), effective_from=TODAY - dt.timedelta(days=30),
+        actor=w.actor)
+    # The matter cites the version in force on the act date, but the article has been amended since.
+    case = investigated(w, occurred_on=TODAY - dt.timedelta(days=70))
+    err = warned(case, "propose", w, PROPOSAL, rule="PEN-12")
+    assert "已于违法行为发生后修改" in err.message and "从旧兼从轻" in err.message
+    move(case, "propose", w, PROPOSAL, warn_reason="新旧规定罚款幅度相同，适用行为时的规定")
+    # A matter citing the new version for an act before it took effect.
+    matter = _publish(catalog.matter_create(
+        agency=w.agency, code="SC-CF-126-2", actor=w.actor, legal_bases=[new], tiers=[], name=w.matter.name,
+        kind=w.matter.kind, category=w.category, violation=w.matter.violation,
+        penalty_types=["warning", "fine"], fine_min="5000", fine_max="50000"), w.actor)
+    other = investigated(w, matter=matter, occurred_on=TODAY - dt.timedelta(days=70))
+    err = warned(other, "propose", w, PROPOSAL, rule="PEN-12")
+    assert f"违法行为发生时（{TODAY - dt.timedelta(days=70):%Y年%m月%d日}）施行的是2021年04月29日版" in err.message
+    # A provision that did not exist at the time of the act.
+    fresh = catalog.legal_basis_create(
+        level=old.level, name="江南省食品小作坊管理条例", article="第三十条", text="新设的罚则",
+        version_date=TODAY - dt.timedelta(days=40), effective_from=TODAY - dt.timedelta(days=30),
+        actor=w.actor)
+    matter.legal_bases.set([fresh])
+    unlawful_later = investigated(w, matter=matter, occurred_on=TODAY - dt.timedelta(days=70))
+    err = warned(unlawful_later, "propose", w, PROPOSAL, rule="PEN-12")
+    assert "尚未施行" in err.message
+    matter.legal_bases.set([new])
+    # An act after the amendment, under the new version: nothing to check.
+    recent = register_case(w, matter=matter, occurred_on=TODAY - dt.timedelta(days=20),
+                           discovered_on=TODAY - dt.timedelta(days=19))
+    move(recent, "file", w, {"head_approved": True, "opinion": "立案"})
+    move(recent, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
+    move(recent, "conclude_investigation", w, {"report": "终结"})
+    move(recent, "propose", w, PROPOSAL)
