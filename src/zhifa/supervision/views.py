@@ -1,0 +1,98 @@
+"""The annual report page for supervisors, heads and administrators (P11, PUB-13): the year's
+figures for the agencies the user may see, with the charts, and CSV/PDF downloads of the same.
+Published reports (`AnnualReport`) are public files, served exactly as stored."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from zhifa.core.filestore import filestore_open
+from zhifa.org import roles
+from zhifa.org.auth import visible_agency_ids
+from zhifa.org.models import Agency
+
+from . import selectors
+from .models import AnnualReport
+from .reports import annual_content, annual_csv, annual_figures, annual_pdf, report_year_for
+
+YEARS_SHOWN = 5
+
+
+def may_see_reports(user) -> bool:
+    return roles.has_role(user, roles.SUPERVISOR) or roles.has_role(user, roles.HEAD) or roles.is_admin(user)
+
+
+def _scope(request) -> tuple[set[int] | None, str]:
+    """(agency ids or None for all, the scope's name) for the user; 403 for other roles."""
+    if not may_see_reports(request.user):
+        raise PermissionDenied("只有监督人员、机关负责人和系统管理员可以查看统计年报。")
+    ids = visible_agency_ids(request)
+    if ids is None:
+        return None, "全部执法主体"
+    names = list(Agency.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True))
+    if len(names) == 1:
+        return ids, names[0]
+    own = request.user.agency.name if request.user.agency_id else ""
+    return ids, f"{own}及所辖执法主体" if own else "所辖执法主体"
+
+
+def _year(value, default: int) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= default + 1 else default
+
+
+@login_required
+def annual(request):
+    ids, scope = _scope(request)
+    today = timezone.localdate()
+    current = report_year_for(today)
+    year = _year(request.GET.get("year"), current)
+    figures = annual_figures(year=year, agencies=ids)
+    own = request.user.agency_id if ids is not None else None
+    return render(request, "supervision/annual.html", {
+        "doc": annual_content(year=year, figures=figures, scope=scope),
+        "years": list(range(max(current, today.year), max(current, today.year) - YEARS_SHOWN, -1)),
+        "published": selectors.annual_report_published(year=year, agency_id=own),
+        "status": selectors.annual_report_status(on_date=today, agency_id=own),
+    })
+
+
+@login_required
+def annual_download(request, year: int, kind: str):
+    if kind not in ("csv", "pdf"):
+        raise Http404("不支持的文件格式。")
+    ids, scope = _scope(request)
+    figures = annual_figures(year=year, agencies=ids)
+    filename = f"{scope}{year}年度行政执法统计年报.{kind}"
+    if kind == "csv":
+        response = HttpResponse("\ufeff" + annual_csv(figures), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(annual_pdf(annual_content(year=year, figures=figures, scope=scope)),
+                                content_type="application/pdf")
+    response["Content-Disposition"] = _disposition(filename, attachment=kind == "csv")
+    return response
+
+
+def _disposition(filename: str, *, attachment: bool) -> str:
+    from urllib.parse import quote
+
+    return f"{'attachment' if attachment else 'inline'}; filename*=UTF-8''{quote(filename)}"
+
+
+def published_download(request, pk: int, kind: str):
+    """A published report's PDF or CSV (public, P11): the stored bytes, with their SHA-256."""
+    report = AnnualReport.objects.filter(pk=pk).first()
+    if report is None or kind not in ("csv", "pdf"):
+        raise Http404("未找到该统计年报。")
+    name, digest = (report.pdf_name, report.pdf_sha256) if kind == "pdf" else (report.csv_name, report.csv_sha256)
+    response = FileResponse(filestore_open(name), as_attachment=kind == "csv", filename=f"{report}.{kind}",
+                            content_type="application/pdf" if kind == "pdf" else "text/csv; charset=utf-8")
+    response["X-Content-SHA256"] = digest
+    return response
