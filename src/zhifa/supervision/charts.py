@@ -46,6 +46,7 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[flo
     """A horizontal bar chart (one bar per label; series stacked or side by side) as an SVG string;
     `key` prefixes its ids (unique per page)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     font = _font()
     height = max(1.6, 0.9 + 0.42 * max(len(labels), 1) * (1 if stacked else max(len(series), 1) * 0.6))
@@ -69,6 +70,8 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[flo
         tick.set_fontproperties(font)
         tick.set_fontsize(8)
     ax.tick_params(axis="x", labelsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole; amounts are large
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", linewidth=0.4, alpha=0.5)
     ax.set_axisbelow(True)

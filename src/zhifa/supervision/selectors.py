@@ -32,6 +32,13 @@ def alert_counts_by_officer(*, agency_ids=None) -> list[dict]:
         overdue=Count("id", filter=Q(level=DeadlineAlert.Level.OVERDUE))).order_by("-overdue", "officer__name"))
 
 
+def annual_report_current(*, year: int, agency_id: int | None):
+    """The standing (not superseded) report of `year` for exactly that agency (None: for all)."""
+    from .models import AnnualReport
+
+    return AnnualReport.objects.filter(year=year, agency_id=agency_id, superseded_by__isnull=True).first()
+
+
 def annual_report_published(*, year: int, agency_id: int | None = None):
     """The standing published report of `year` covering `agency_id` (its own, or the one for all
     agencies), or None."""

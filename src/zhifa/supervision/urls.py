@@ -9,6 +9,7 @@ app_name = "supervision"
 
 urlpatterns = [
     path("annual/", views.annual, name="annual"),
+    path("annual/publish/", views.annual_publish, name="annual_publish"),
     path("annual/<int:year>.<str:kind>", views.annual_download, name="annual_download"),
     path("published/<int:pk>.<str:kind>", views.published_download, name="published"),
 ]

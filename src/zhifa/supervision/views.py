@@ -4,18 +4,22 @@ Published reports (`AnnualReport`) are public files, served exactly as stored.""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from zhifa.core.errors import DomainError
 from zhifa.core.filestore import filestore_open
 from zhifa.org import roles
 from zhifa.org.auth import visible_agency_ids
 from zhifa.org.models import Agency
 
-from . import selectors
+from . import selectors, services
 from .models import AnnualReport
 from .reports import annual_content, annual_csv, annual_figures, annual_pdf, report_year_for
 
@@ -40,6 +44,16 @@ def _scope(request) -> tuple[set[int] | None, str]:
     return ids, f"{own}及所辖执法主体" if own else "所辖执法主体"
 
 
+def publish_scope(user):
+    """Who publishes what (PUB-13): an administrator the report for all agencies (returns None),
+    an agency head the agency's own report (returns the agency); anyone else nothing (False)."""
+    if roles.is_admin(user):
+        return None
+    if roles.has_role(user, roles.HEAD) and user.agency_id:
+        return user.agency
+    return False
+
+
 def _year(value, default: int) -> int:
     try:
         year = int(value)
@@ -56,12 +70,34 @@ def annual(request):
     year = _year(request.GET.get("year"), current)
     figures = annual_figures(year=year, agencies=ids)
     own = request.user.agency_id if ids is not None else None
+    may_publish = publish_scope(request.user)
     return render(request, "supervision/annual.html", {
+        "may_publish": may_publish is not False and year < today.year,
+        "publish_scope": may_publish.name if may_publish else "全部执法主体",
+        "republish": may_publish is not False and selectors.annual_report_current(
+            year=year, agency_id=may_publish.pk if may_publish else None),
         "doc": annual_content(year=year, figures=figures, scope=scope),
         "years": list(range(max(current, today.year), max(current, today.year) - YEARS_SHOWN, -1)),
         "published": selectors.annual_report_published(year=year, agency_id=own),
         "status": selectors.annual_report_status(on_date=today, agency_id=own),
     })
+
+
+@login_required
+@require_POST
+def annual_publish(request):
+    """Publish the year's report (the PDF and CSV as stored files, with a ledger entry)."""
+    agency = publish_scope(request.user)
+    if agency is False:
+        raise PermissionDenied("只有系统管理员（全部执法主体）和机关负责人（本机关）可以公布统计年报。")
+    year = _year(request.POST.get("year"), report_year_for(timezone.localdate()))
+    try:
+        report = services.annual_report_publish(year=year, agency=agency, reason=request.POST.get("reason", ""),
+                                                actor=request.user)
+        messages.success(request, f"已公布{report}" + ("（逾期公布）。" if report.late else "。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"{reverse('supervision:annual')}?year={year}")
 
 
 @login_required

@@ -162,3 +162,27 @@ def test_page_shows_only_visible_agencies(agency, other_agency, clerk, client): 
     assert agency.name in text and other_agency.name not in text
     client.force_login(_staff("officer", agency, roles.OFFICER))
     assert client.get("/reports/annual/").status_code == 403
+
+
+def test_head_publishes_own_agency_report_from_the_page(agency, other_agency, clerk, client):  # noqa: F811
+    publish(open_penalty(agency, clerk, source_pk=1, decided=dt.date(2025, 6, 1)), clerk)
+    publish(open_penalty(other_agency, clerk, source_pk=2, decided=dt.date(2025, 6, 1)), clerk)
+    client.force_login(_staff("officer", agency, roles.OFFICER))
+    assert client.post("/reports/annual/publish/", {"year": "2025"}).status_code == 403
+    client.force_login(_staff("head", agency, roles.HEAD))
+    assert 'id="annual-publish"' in client.get("/reports/annual/?year=2025").content.decode()
+    resp = client.post("/reports/annual/publish/", {"year": "2025"}, follow=True)
+    report = AnnualReport.objects.get()
+    assert (report.agency, report.scope) == (agency, agency.name)
+    with filestore_open(report.csv_name) as f:
+        published_csv = f.read().decode("utf-8-sig")
+    assert agency.name in published_csv and other_agency.name not in published_csv
+    body = resp.content.decode()
+    assert "已公布" in body and f"/reports/published/{report.pk}.pdf" in body
+    again = client.post("/reports/annual/publish/", {"year": "2025"}, follow=True).content.decode()
+    assert "须说明理由" in again and AnnualReport.objects.count() == 1
+    # The published file is public and is exactly the stored bytes.
+    client.logout()
+    pdf = client.get(f"/reports/published/{report.pk}.pdf")
+    assert pdf["X-Content-SHA256"] == report.pdf_sha256
+    assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == report.pdf_sha256
