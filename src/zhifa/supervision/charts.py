@@ -70,7 +70,7 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[flo
         tick.set_fontproperties(font)
         tick.set_fontsize(8)
     ax.tick_params(axis="x", labelsize=8)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole; amounts are large
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))  # counts are whole; amounts are large
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", linewidth=0.4, alpha=0.5)

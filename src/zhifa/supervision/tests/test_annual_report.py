@@ -67,12 +67,14 @@ def test_penalty_kinds_follow_article_9():
     assert reports.penalty_kinds("") == ["other"]
 
 
-def test_command_writes_pdf_with_figures_and_charts(agency, other_agency, clerk, tmp_path):  # noqa: F811
+def test_command_writes_pdf_with_figures_and_charts(agency, other_agency, clerk, tmp_path, caplog):  # noqa: F811
     publish(open_penalty(agency, clerk, source_pk=1, penalty="警告，并处罚款人民币贰万元", amount=Decimal("20000")), clerk)
     publish(open_penalty(agency, clerk, source_pk=2, amount=Decimal("1234.50")), clerk)
     open_penalty(other_agency, clerk, source_pk=3, category="licensing", penalty="", amount=None)
     out = tmp_path / "annual.pdf"
+    caplog.set_level("WARNING", logger="weasyprint")
     call_command("report", "annual", "--year", "2026", "--format", "pdf", "--out", str(out), stderr=io.StringIO())
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")]  # charts drawn as SVG images
     data = out.read_bytes()
     assert data.startswith(b"%PDF-")
     reader = pypdf.PdfReader(io.BytesIO(data))
