@@ -55,11 +55,12 @@ def publish_scope(user):
 
 
 def _year(value, default: int) -> int:
+    """A year from 2000 to next year, else `default`."""
     try:
         year = int(value)
     except (TypeError, ValueError):
         return default
-    return year if 2000 <= year <= default + 1 else default
+    return year if 2000 <= year <= timezone.localdate().year + 1 else default
 
 
 @login_required
@@ -105,6 +106,8 @@ def annual_download(request, year: int, kind: str):
     if kind not in ("csv", "pdf"):
         raise Http404("不支持的文件格式。")
     ids, scope = _scope(request)
+    if _year(year, 0) != year:
+        raise Http404("统计年度应在 2000 年至下一年度之间。")
     figures = annual_figures(year=year, agencies=ids)
     filename = f"{scope}{year}年度行政执法统计年报.{kind}"
     if kind == "csv":

@@ -162,6 +162,8 @@ def test_page_shows_only_visible_agencies(agency, other_agency, clerk, client): 
     assert pdf["Content-Type"] == "application/pdf"
     text = _pdf_text(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content)
     assert agency.name in text and other_agency.name not in text
+    assert client.get("/reports/annual/99999.pdf").status_code == 404
+    assert client.get("/reports/annual/?year=abc").status_code == 200
     client.force_login(_staff("officer", agency, roles.OFFICER))
     assert client.get("/reports/annual/").status_code == 403
 
