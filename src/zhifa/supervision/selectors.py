@@ -30,3 +30,35 @@ def alert_counts_by_officer(*, agency_ids=None) -> list[dict]:
     return list(qs.values("officer_id", "officer__name", "agency__name").annotate(
         due_soon=Count("id", filter=Q(level=DeadlineAlert.Level.DUE_SOON)),
         overdue=Count("id", filter=Q(level=DeadlineAlert.Level.OVERDUE))).order_by("-overdue", "officer__name"))
+
+
+def annual_report_current(*, year: int, agency_id: int | None):
+    """The standing (not superseded) report of `year` for exactly that agency (None: for all)."""
+    from .models import AnnualReport
+
+    return AnnualReport.objects.filter(year=year, agency_id=agency_id, superseded_by__isnull=True).first()
+
+
+def annual_report_published(*, year: int, agency_id: int | None = None):
+    """The standing published report of `year` covering `agency_id` (its own, or the one for all
+    agencies), or None."""
+    from .models import AnnualReport
+
+    qs = AnnualReport.objects.filter(year=year, superseded_by__isnull=True)
+    qs = qs.filter(Q(agency__isnull=True) | Q(agency_id=agency_id)) if agency_id else qs.filter(agency__isnull=True)
+    return qs.order_by("-published_at", "-id").first()
+
+
+def annual_report_status(*, on_date, agency_id: int | None = None) -> dict:
+    """The workbench tile (P11, PUB-13): the year being reported on `on_date` (a local date), its
+    due date (20 January of the next year), the days left, the published report if there is one,
+    and whether the year before is past its due date without a published report."""
+    from .reports import report_due, report_year_for
+
+    year = report_year_for(on_date)
+    due = report_due(year)
+    previous = None  # last year's report, past its due date and still unpublished (P12)
+    if (on_date - report_due(year - 1)).days > 0 and not annual_report_published(year=year - 1, agency_id=agency_id):
+        previous = {"year": year - 1, "days_overdue": (on_date - report_due(year - 1)).days}
+    return {"year": year, "due": due, "days_left": (due - on_date).days,
+            "published": annual_report_published(year=year, agency_id=agency_id), "overdue": previous}

@@ -113,6 +113,7 @@ def workbench(request):
         expiring = list(selectors.certificates_expiring(within_days=days).filter(holder__agency_id=user.agency_id))
     today = timezone.localdate()
     return render(request, "web/workbench.html", {
+        "annual_report": _annual_report_tile(user, today),
         "roles": [r for r in roles.ALL_ROLES if r in roles.user_roles(user)],
         "is_superuser": user.is_superuser,
         "agencies": roles.agencies_visible_to(user).select_related("region").order_by("region__code", "name"),
@@ -120,6 +121,19 @@ def workbench(request):
         "warning_days": days,
         "two_factor": user.is_verified(),
     })
+
+
+def _annual_report_tile(user, today: dt.date) -> dict | None:
+    """Days left until the annual report is due (20 January, P11/PUB-13), or that it is published;
+    for those who may open the report page."""
+    from zhifa.supervision.selectors import annual_report_status
+    from zhifa.supervision.views import may_see_reports
+
+    if not may_see_reports(user):
+        return None
+    from zhifa.org.roles import is_admin
+
+    return annual_report_status(on_date=today, agency_id=None if is_admin(user) else user.agency_id)
 
 
 # --- two-factor (TOTP) ----------------------------------------------------------------------
