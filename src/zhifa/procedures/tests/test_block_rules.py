@@ -20,7 +20,14 @@ PROPOSAL = {"outcome": "penalty", "penalty_types": ["fine"], "fine_amount": "250
 DECISION = {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True}
 
 
+# These proposals name no evidence item (the tests attach no files), so PEN-14 warns: the tests give
+# the reason, unless they pass their own (test_pen14_*, test_pen15_*, test_pen21_* test the rules).
+NO_EVIDENCE = "事实见现场检查笔录（测试未上传证据文件）"
+
+
 def move(case, action, w, data=None, **kw):
+    if action == "propose":
+        kw.setdefault("warn_reason", NO_EVIDENCE)
     return case_transition(case=case, action=action, actor=w.actor, data=data or {}, **kw)
 
 
