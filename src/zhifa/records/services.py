@@ -146,7 +146,8 @@ def clean_metadata(*, case: Case, data: dict) -> dict:
     out["annotation"] = str(data.get("annotation") or "").strip()
     out["speakers"] = _clean_speakers(data.get("speakers"), errors)
     if errors:
-        raise DomainError("证据信息有误：" + "；".join(errors.values()), rule="PEN-21", fields=errors)
+        rule = "PEN-15" if any("PEN-15" in v for v in errors.values()) else "PEN-21"
+        raise DomainError("证据信息有误：" + "；".join(errors.values()), rule=rule, fields=errors)
     return out
 
 
