@@ -4,7 +4,8 @@ a queryset and model that refuse update/delete, and database triggers on SQLite 
 
 Use: subclass `AppendOnlyModel`, and add `AppendOnlyTriggers("<model_name>")` to the migration
 that creates the table (a migration that alters it wraps the change in
-`DropAppendOnlyTriggers(...)` … `AppendOnlyTriggers(...)`). A correction is a new row that supersedes the old one, with a reason.
+`DropAppendOnlyTriggers(...)` … `AppendOnlyTriggers(...)`). A correction is a new row that
+supersedes the old one, with a reason.
 
 Disposable test databases must still be emptied between tests: `purge_allowed()` lets DELETE and
 TRUNCATE (never UPDATE) through for the current connection. Only the test suite uses it.
