@@ -4,7 +4,10 @@ evidence; each record is reviewed by a person (append-only, on the ledger). Refu
 and the rule and leave nothing behind."""
 
 import datetime as dt
+import io
+import json
 import os
+import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
@@ -14,8 +17,10 @@ from django.utils import timezone
 from zhifa.cases.snapshot import case_snapshot
 from zhifa.core.append_only import AppendOnlyError
 from zhifa.core.errors import Conflict, DomainError, PermissionDeniedError
+from zhifa.core.filestore import filestore_open
 from zhifa.ledger.models import Entry
 from zhifa.records import selectors
+from zhifa.records.archive import archive_build
 from zhifa.records.models import BodyCamera, DeviceRecordReview, Evidence
 from zhifa.records.services import (
     body_camera_register,
@@ -110,6 +115,12 @@ def test_device_record_is_added_and_reviewed_append_only_on_the_ledger(world):
         == [False, True]
     with pytest.raises(AppendOnlyError):
         DeviceRecordReview.objects.filter(pk=first.pk).update(conforms=True)
+    # The case file keeps the device and both reviews.
+    pkg = archive_build(case=world["case"], actor=world["lead"])
+    with filestore_open(pkg.file) as f, zipfile.ZipFile(io.BytesIO(f.read())) as zf:
+        item = json.loads(zf.read("evidence.json"))[0]
+    assert item["monitoring_device"] == "JK-001"
+    assert [r["conforms"] for r in item["device_reviews"]] == [False, True]
 
 
 def test_device_review_refusals_write_nothing(world):
