@@ -1,6 +1,7 @@
 """Admin: evidence, access and archive rows are append-only (read-only here, REC-03); equipment and
 custodians are registered through the services so each change is on the ledger."""
 
+from django import forms
 from django.contrib import admin
 
 from zhifa.core.admin import ReadOnlyAdmin
@@ -56,9 +57,34 @@ class ServiceCreateAdmin(admin.ModelAdmin):
         obj.pk = created.pk
 
 
+class BodyCameraForm(forms.ModelForm):
+    """Refusals of the register services shown next to the fields (no error page)."""
+
+    class Meta:
+        model = BodyCamera
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        agency, number = data.get("agency"), (data.get("number") or "").strip()
+        if agency and number and BodyCamera.objects.filter(agency=agency, number=number).exists():
+            self.add_error("number", f"设备编号 {number} 已登记。")
+        if data.get("kind") == BodyCamera.Kind.MONITORING:
+            try:
+                services.monitoring_device_check(
+                    number=number, location=data.get("location"), approval_ref=data.get("approval_ref"),
+                    approved_on=data.get("approved_on"), location_published_on=data.get("location_published_on"),
+                    location_published_where=data.get("location_published_where"))
+            except DomainError as exc:
+                raise exc.as_validation_error() from exc
+        return data
+
+
 @admin.register(BodyCamera)
 class BodyCameraAdmin(ServiceCreateAdmin):
     """执法记录仪 and 电子技术监控设备 (the latter with its 法制和技术审核 and published location, PEN-15)."""
+
+    form = BodyCameraForm
 
     list_display = ("number", "kind", "agency", "model_name", "holder", "location", "approved_on",
                     "location_published_on", "in_service")

@@ -550,16 +550,13 @@ def body_camera_register(*, agency, number: str, actor, model_name: str = "", ho
     return cam
 
 
-def monitoring_device_register(*, agency, number: str, actor, location: str, approval_ref: str,
-                               approved_on: dt.date | None, location_published_on: dt.date | None,
-                               location_published_where: str, model_name: str = "",
-                               acquired_on: dt.date | None = None) -> BodyCamera:
-    """电子技术监控设备 in the equipment register (PEN-15, Art. 41): registered with its 法制和技术审核
-    record and its published location, or refused naming each missing field; on the ledger."""
-    number, location = (number or "").strip(), (location or "").strip()
-    approval_ref, where = (approval_ref or "").strip(), (location_published_where or "").strip()
+def monitoring_device_check(*, number: str, location: str, approval_ref: str, approved_on,
+                            location_published_on, location_published_where: str) -> None:
+    """What a monitoring device needs in the register (PEN-15); DomainError naming each missing field.
+    The admin form runs it too, so a refusal shows next to the fields."""
     today = timezone.localdate()
     errors: dict[str, str] = {}
+    number, location, approval_ref = (number or "").strip(), (location or "").strip(), (approval_ref or "").strip()
     if not number:
         errors["number"] = "设备编号：必须填写"
     if not location:
@@ -572,10 +569,22 @@ def monitoring_device_register(*, agency, number: str, actor, location: str, app
             errors[key] = f"{label}：必须填写（规则 PEN-15）"
         elif value > today:
             errors[key] = f"{label}：不能晚于今天"
-    if not where:
+    if not (location_published_where or "").strip():
         errors["location_published_where"] = "公布途径：设置地点应当向社会公布，请写明公布途径（规则 PEN-15）"
     if errors:
         raise DomainError("电子技术监控设备登记有误：" + "；".join(errors.values()), rule="PEN-15", fields=errors)
+
+
+def monitoring_device_register(*, agency, number: str, actor, location: str, approval_ref: str,
+                               approved_on: dt.date | None, location_published_on: dt.date | None,
+                               location_published_where: str, model_name: str = "",
+                               acquired_on: dt.date | None = None) -> BodyCamera:
+    """电子技术监控设备 in the equipment register (PEN-15, Art. 41): registered with its 法制和技术审核
+    record and its published location, or refused naming each missing field; on the ledger."""
+    number, location = (number or "").strip(), (location or "").strip()
+    approval_ref, where = (approval_ref or "").strip(), (location_published_where or "").strip()
+    monitoring_device_check(number=number, location=location, approval_ref=approval_ref, approved_on=approved_on,
+                            location_published_on=location_published_on, location_published_where=where)
     with transaction.atomic():
         if BodyCamera.objects.filter(agency=agency, number=number).exists():
             raise Conflict(f"设备编号 {number} 已登记。", code="duplicate", fields={"number": "已登记"})

@@ -178,3 +178,23 @@ def test_device_records_on_the_pages_and_in_the_api(world, client):
     assert items[0]["device_review"]["state"] == "conforms" and items[0]["relied_on"] is False
     equipment = client.get("/api/v1/records/equipment").json()
     assert equipment[0]["monitoring_devices"] == 1
+
+
+def test_admin_registers_a_monitoring_device_or_shows_the_refusal(world, client):
+    client.force_login(world["root"])
+    url = reverse("admin:records_bodycamera_add")
+    assert client.get(url).status_code == 200
+    base = {"agency": world["agency"].pk, "kind": "monitoring", "number": "JK-009", "model_name": "",
+            "acquired_on": "", "location": "东湖路口", "approval_ref": "", "approved_on": "",
+            "location_published_on": "", "location_published_where": ""}
+    r = client.post(url, base)
+    assert r.status_code == 200 and "法制和技术审核" in r.content.decode()
+    assert not BodyCamera.objects.exists()
+    r = client.post(url, {**base, "approval_ref": "法审〔2026〕9号", "approved_on": (TODAY - dt.timedelta(10)).isoformat(),
+                          "location_published_on": (TODAY - dt.timedelta(5)).isoformat(),
+                          "location_published_where": "门户网站"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert BodyCamera.objects.get().kind == "monitoring"
+    assert Entry.objects.filter(kind="monitoring_device_registered").count() == 1
+    r = client.post(url, {**base, "kind": "body_camera"})
+    assert r.status_code == 200 and "已登记" in r.content.decode()
