@@ -198,3 +198,24 @@ def test_admin_registers_a_monitoring_device_or_shows_the_refusal(world, client)
     assert Entry.objects.filter(kind="monitoring_device_registered").count() == 1
     r = client.post(url, {**base, "kind": "body_camera"})
     assert r.status_code == 200 and "已登记" in r.content.decode()
+
+
+def test_api_upload_of_a_device_record(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world["lead"])
+    url = f"/api/v1/records/cases/{world['case'].pk}/evidence"
+    started = (timezone.localtime() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+
+    def post(device):
+        return client.post(url, {"file": SimpleUploadedFile("snap.png", png_bytes(), content_type="image/png"),
+                                 "act": "record_inspection", "kind": "photo", "title": "监控抓拍",
+                                 "evidence_type": "electronic", "monitoring_device": device, "started_at": started})
+
+    r = post("JK-001")
+    assert r.status_code == 400 and r.json()["rule"] == "PEN-15" and "monitoring_device" in r.json()["fields"]
+    assert not Evidence.objects.exists() and stored_files() == []
+    register_device(world)
+    r = post("JK-001")
+    assert r.status_code == 201, r.content
+    assert r.json()["monitoring_device"] == "JK-001" and r.json()["device_review"]["state"] == "unreviewed"
