@@ -37,8 +37,9 @@ def _login(browser, live_server, viewport):
     return page
 
 
-def _step(page, action, fill=None, check=(), select=None, reason=None):
-    """Open a step's form, fill it, submit it (htmx) and wait for the page to redraw."""
+def _step(page, action, fill=None, check=(), select=None, reason=None, warned=None):
+    """Open a step's form, fill it, submit it (htmx) and wait for the page to redraw. `warned`: the
+    rule whose warning first comes back asking for a reason, which is then given."""
     step = page.locator(f"#step-{action}")
     if step.get_attribute("open") is None:
         step.locator("summary").click()
@@ -52,6 +53,10 @@ def _step(page, action, fill=None, check=(), select=None, reason=None):
             step.locator(f"input[name={name}][value={value}]").check()
         else:
             step.locator(f"input[name={name}]").check()
+    if warned:
+        step.locator("button[type=submit]").click()
+        page.locator(f"#step-{action} .step-refusal[data-rule={warned}]").wait_for()
+        step = page.locator(f"#step-{action}")
     if reason:
         step.locator("textarea[name=warn_reason]").fill(reason)
     seq_before = StatusEntry.objects.filter(case=Case.objects.get()).count()
@@ -118,7 +123,7 @@ def test_walk_a_case_to_closure(browser, live_server, world, shoot):
                                  "reasons_evidence": "现场检查笔录与书证相互印证",
                                  "reasons_basis": "违反食品安全法第五十三条，依据第一百二十六条",
                                  "reasons_discretion": "一般情形，按裁量基准一般档次"},
-          check=["penalty_types:warning"])
+          check=["penalty_types:warning"], warned="PEN-14", reason="事实见现场检查笔录（本案未上传证据文件）")
     served = today - dt.timedelta(days=20)
     _step(page, "serve_notice", fill={"served_on": served.isoformat()}, select={"method": "direct"})
     assert page.locator(".case-state").get_attribute("data-state") == "notified"

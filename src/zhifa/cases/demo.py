@@ -80,7 +80,8 @@ class Story:
                 correction_order="责令当事人立即改正违法行为。",
                 reasons_evidence="现场检查笔录、询问笔录与现场照片相互印证，证据来源合法。",
                 reasons_basis="当事人的行为违反相关法律规定，依据事项所列罚则予以处罚。",
-                reasons_discretion="无从轻、减轻或者从重情节，按裁量基准一般阶次处罚。", **extra)
+                reasons_discretion="无从轻、减轻或者从重情节，按裁量基准一般阶次处罚。",
+                warn_reason="违法事实见现场检查笔录、询问笔录（演示数据未上传证据文件）", **extra)
         return self
 
     def notify(self, days_ago: int, hearing: bool = False):

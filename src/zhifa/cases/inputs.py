@@ -17,7 +17,9 @@ from zhifa.core.errors import DomainError
 class Field:
     name: str
     label: str
-    type: str = "text"  # text | textarea | date | decimal | int | bool | choice | multichoice | officers
+    # text | textarea | date | decimal | int | bool | choice | multichoice | officers | evidence
+    # (officers: ids of the case team; evidence: numbers of the case's evidence items, PEN-21)
+    type: str = "text"
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     help: str = ""
@@ -66,6 +68,15 @@ def _convert(f: Field, value: Any) -> Any:
         if str(value) not in allowed:
             raise ValueError("不是可选的值")
         return str(value)
+    if f.type == "evidence":
+        values = value if isinstance(value, (list, tuple)) else [v for v in str(value).split(",") if v.strip()]
+        try:
+            numbers = sorted({int(str(v).strip()) for v in values})
+        except (TypeError, ValueError):
+            raise ValueError("应为本案证据编号") from None
+        if any(n < 1 for n in numbers):
+            raise ValueError("应为本案证据编号")
+        return numbers
     if f.type in ("multichoice", "officers"):
         values = value if isinstance(value, (list, tuple)) else [v for v in str(value).split(",") if v.strip()]
         if f.type == "officers":

@@ -256,6 +256,8 @@ def entry_data_display(procedure: Procedure, entry: StatusEntry) -> list[tuple[s
             text = "是"
         elif f.type == "choice":
             text = dict(f.choices).get(value, str(value))
+        elif f.type == "evidence":
+            text = "、".join(f"证据{n}" for n in value)
         elif f.type == "multichoice":
             labels = dict(f.choices)
             text = "、".join(labels.get(v, str(v)) for v in value)

@@ -3,7 +3,9 @@ a queryset and model that refuse update/delete, and database triggers on SQLite 
 (TRUNCATE too on PostgreSQL).
 
 Use: subclass `AppendOnlyModel`, and add `AppendOnlyTriggers("<model_name>")` to the migration
-that creates the table. A correction is a new row that supersedes the old one, with a reason.
+that creates the table (a migration that alters it wraps the change in
+`DropAppendOnlyTriggers(...)` … `AppendOnlyTriggers(...)`). A correction is a new row that
+supersedes the old one, with a reason.
 
 Disposable test databases must still be emptied between tests: `purge_allowed()` lets DELETE and
 TRUNCATE (never UPDATE) through for the current connection. Only the test suite uses it.
@@ -123,6 +125,21 @@ class AppendOnlyTriggers(VendorSQLOperation):
 
     def describe(self):
         return f"Append-only triggers on {self.model_name}"
+
+
+class DropAppendOnlyTriggers(AppendOnlyTriggers):
+    """The inverse of AppendOnlyTriggers. SQLite rebuilds a table to add or alter most columns and
+    the rebuild drops its triggers, so a migration that changes an append-only table wraps the
+    change in DropAppendOnlyTriggers(...) … AppendOnlyTriggers(...) (as DropSearchIndex does)."""
+
+    def forwards_sql(self, vendor, table):
+        return _sql_backwards(vendor, table)
+
+    def backwards_sql(self, vendor, table):
+        return _sql_forwards(vendor, table)
+
+    def describe(self):
+        return f"Drop the append-only triggers on {self.model_name}"
 
 
 def _register_sqlite_function(sender, connection, **kwargs):

@@ -23,7 +23,7 @@ from zhifa.core.canonical import canonical_json
 from zhifa.core.deadlines import filed_in_time, service_date
 from zhifa.documents.services import generate_after_commit
 from zhifa.records.archive import archive_after_commit
-from zhifa.records.guards import av_recording_guard
+from zhifa.records.guards import RELIED_EVIDENCE, RELIED_EVIDENCE_GUARDS, av_recording_guard
 from zhifa.review.gates import collective_discussion_gate, legal_review_gate
 
 from . import guards as g
@@ -537,7 +537,8 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("report", "调查终结报告", "textarea", required=True),)),
         T("propose", "拟处理意见（案件审查）", ("investigated",), None, "case_decision_proposed", rule="PEN-29",
           guards=(g.penalty_types_lawful, g.minors, crime_goes_to_referral, discretion_within_benchmark,
-                  correction_ordered, g.basis_version_in_force),
+                  correction_ordered, g.basis_version_in_force,
+                  *RELIED_EVIDENCE_GUARDS),  # PEN-21, PEN-15, PEN-14: the evidence the findings rely on
           inputs=(Field("outcome", "处理意见", "choice", required=True, choices=(
               ("penalty", "给予行政处罚"), ("no_penalty", "不予行政处罚"), ("refer", "移送司法机关"))),
                   PENALTY_TYPES, FINE, Field("confiscation_value", "没收违法所得或非法财物价值（元）", "decimal", min_value=0),
@@ -548,6 +549,7 @@ PROCEDURE = register_procedure(Procedure(
                   Field("complex", "疑难复杂、涉及多个法律关系", "bool"),
                   Field("serious", "情节复杂或者重大违法行为", "bool"),
                   Field("suspected_crime", "涉嫌犯罪", "bool"),
+                  RELIED_EVIDENCE,
                   Field("reasons_evidence", "证据采信理由", "textarea", required=True),
                   Field("reasons_basis", "依据适用理由", "textarea", required=True),
                   Field("reasons_discretion", "裁量理由", "textarea", required=True),

@@ -1,6 +1,7 @@
 """Admin: evidence, access and archive rows are append-only (read-only here, REC-03); equipment and
 custodians are registered through the services so each change is on the ledger."""
 
+from django import forms
 from django.contrib import admin
 
 from zhifa.core.admin import ReadOnlyAdmin
@@ -14,6 +15,7 @@ from .models import (
     ArchiveCustodian,
     ArchivePackage,
     BodyCamera,
+    DeviceRecordReview,
     Evidence,
     EvidenceAnnotation,
     EvidenceWithdrawal,
@@ -29,6 +31,7 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
 
 for model, fields in ((EvidenceAnnotation, ("evidence", "text", "actor", "at")),
+                      (DeviceRecordReview, ("evidence", "conforms", "opinion", "reviewer", "at")),
                       (EvidenceWithdrawal, ("evidence", "reason", "actor", "at")),
                       (AccessRequest, ("case", "requester", "reason", "at")),
                       (AccessDecision, ("request", "approved", "valid_until", "decided_by", "at")),
@@ -54,13 +57,49 @@ class ServiceCreateAdmin(admin.ModelAdmin):
         obj.pk = created.pk
 
 
+class BodyCameraForm(forms.ModelForm):
+    """Refusals of the register services shown next to the fields (no error page)."""
+
+    class Meta:
+        model = BodyCamera
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        agency, number = data.get("agency"), (data.get("number") or "").strip()
+        if agency and number and BodyCamera.objects.filter(agency=agency, number=number).exists():
+            self.add_error("number", f"设备编号 {number} 已登记。")
+        if data.get("kind") == BodyCamera.Kind.MONITORING:
+            try:
+                services.monitoring_device_check(
+                    number=number, location=data.get("location"), approval_ref=data.get("approval_ref"),
+                    approved_on=data.get("approved_on"), location_published_on=data.get("location_published_on"),
+                    location_published_where=data.get("location_published_where"))
+            except DomainError as exc:
+                raise exc.as_validation_error() from exc
+        return data
+
+
 @admin.register(BodyCamera)
 class BodyCameraAdmin(ServiceCreateAdmin):
-    list_display = ("number", "agency", "model_name", "holder", "in_service", "acquired_on")
-    list_filter = ("in_service",)
-    fields = ("agency", "number", "model_name", "holder", "acquired_on")
+    """执法记录仪 and 电子技术监控设备 (the latter with its 法制和技术审核 and published location, PEN-15)."""
+
+    form = BodyCameraForm
+
+    list_display = ("number", "kind", "agency", "model_name", "holder", "location", "approved_on",
+                    "location_published_on", "in_service")
+    list_filter = ("kind", "in_service")
+    fields = ("agency", "kind", "number", "model_name", "holder", "acquired_on", "location", "approval_ref",
+              "approved_on", "location_published_on", "location_published_where")
 
     def create(self, request, obj):
+        if obj.kind == BodyCamera.Kind.MONITORING:
+            return services.monitoring_device_register(
+                agency=obj.agency, number=obj.number, actor=request.user, location=obj.location,
+                approval_ref=obj.approval_ref, approved_on=obj.approved_on,
+                location_published_on=obj.location_published_on,
+                location_published_where=obj.location_published_where, model_name=obj.model_name,
+                acquired_on=obj.acquired_on)
         return services.body_camera_register(agency=obj.agency, number=obj.number, actor=request.user,
                                              model_name=obj.model_name, holder=obj.holder, acquired_on=obj.acquired_on)
 

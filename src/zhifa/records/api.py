@@ -40,7 +40,8 @@ def _case(request, case_id: int) -> Case:
     return case
 
 
-def evidence_out(e: Evidence) -> dict[str, Any]:
+def evidence_out(e: Evidence, relied: set[int] | None = None) -> dict[str, Any]:
+    """`relied`: the numbers the case's current proposal relies on (PEN-21), when already known."""
     note = selectors.current_annotation(e)
     return {
         "id": e.pk, "case": e.case_id, "number": e.number, "act": e.act, "status_entry": e.status_entry_id,
@@ -52,14 +53,28 @@ def evidence_out(e: Evidence) -> dict[str, Any]:
         "size": e.size, "duration_ms": e.duration_ms, "media": e.media, "created_at": e.created_at,
         "annotation": note.text if note else "", "speakers": note.speakers if note else [],
         "withdrawn": selectors.withdrawn(e),
+        "monitoring_device": e.monitoring_device.number if e.monitoring_device else None,
+        "device_review": _review_out(e),
+        "relied_on": e.number in relied if relied is not None else e.number in selectors.relied_numbers(e.case),
     }
+
+
+def _review_out(e: Evidence) -> dict | None:
+    """PEN-15: for a monitoring-device record, the state of its review and the review in force."""
+    state = selectors.device_review_state(e)
+    if not state:
+        return None
+    r = selectors.device_review(e)
+    return {"state": state, "label": selectors.DEVICE_REVIEW_LABELS[state], "conforms": r.conforms if r else None,
+            "opinion": r.opinion if r else "", "reviewer": str(r.reviewer) if r else None, "at": r.at if r else None}
 
 
 @router.get("/cases/{case_id}/evidence", summary="案件证据清单（记入调阅记录）")
 def evidence_list(request, case_id: int, reason: str = ""):
     case = _case(request, case_id)
     access_check(case=case, user=request_actor(request), action=AccessLog.Action.LIST, reason=reason or "接口查阅")
-    return [evidence_out(e) for e in selectors.case_evidence(case)]
+    relied = selectors.relied_numbers(case)
+    return [evidence_out(e, relied) for e in selectors.case_evidence(case)]
 
 
 @router.post("/cases/{case_id}/evidence", response={201: dict}, auth=WRITE, summary="上传证据（multipart；大文件请用分片续传）")
@@ -67,14 +82,14 @@ def evidence_upload(request, case_id: int, file: File[UploadedFile], act: Form[s
                     title: Form[str], evidence_type: Form[str] = "", lawful_acquisition: Form[bool] = True,
                     recorder: Form[str] = "", device: Form[str] = "", started_at: Form[str] = "",
                     ended_at: Form[str] = "", place: Form[str] = "", confidentiality: Form[str] = "internal",
-                    annotation: Form[str] = "", status_entry: Form[str] = ""):
+                    annotation: Form[str] = "", status_entry: Form[str] = "", monitoring_device: Form[str] = ""):
     case = _case(request, case_id)
     ev = services.evidence_add(
         case=case, actor=request_actor(request), source=file.chunks(), file_name=file.name,
         declared_type=file.content_type or "", act=act, kind=kind, title=title, evidence_type=evidence_type,
         lawful_acquisition=lawful_acquisition, recorder=recorder, device=device, started_at=started_at,
         ended_at=ended_at, place=place, confidentiality=confidentiality, annotation=annotation,
-        status_entry=status_entry)
+        status_entry=status_entry, monitoring_device=monitoring_device)
     return Status(201, evidence_out(ev))
 
 
@@ -124,6 +139,21 @@ def evidence_withdraw(request, evidence_id: int, payload: WithdrawIn):
     ev = _evidence(request, evidence_id)
     row = services.evidence_withdraw(evidence=ev, actor=request_actor(request), reason=payload.reason)
     return Status(201, {"evidence": ev.pk, "reason": row.reason, "at": row.at})
+
+
+class DeviceReviewIn(Schema):
+    conforms: bool
+    opinion: str
+
+
+@router.post("/evidence/{evidence_id}/device-reviews", response={201: dict}, auth=WRITE,
+             summary="审核电子技术监控记录（PEN-15；后者取代前者，前者保留）")
+def evidence_device_review(request, evidence_id: int, payload: DeviceReviewIn):
+    ev = _evidence(request, evidence_id)
+    review = services.evidence_device_review(evidence=ev, actor=request_actor(request), conforms=payload.conforms,
+                                             opinion=payload.opinion)
+    return Status(201, {"id": review.pk, "evidence": ev.pk, "number": ev.number, "conforms": review.conforms,
+                        "opinion": review.opinion, "supersedes": review.supersedes_id, "at": review.at})
 
 
 # --- resumable upload ----------------------------------------------------------------------------------
@@ -242,7 +272,8 @@ def archive_status(request, case_id: int, recheck: bool = False):
 def equipment(request):
     agencies = list(roles.agencies_visible_to(request_actor(request)).order_by("name")[:500])
     return [{"agency": r.agency.pk, "agency_name": r.agency.name, "officers": r.officers, "cameras": r.cameras,
-             "required": r.required, "meets": r.meets, "rooms": r.rooms, "av_rooms": r.av_rooms}
+             "required": r.required, "meets": r.meets, "rooms": r.rooms, "av_rooms": r.av_rooms,
+             "monitoring_devices": r.monitors}
             for r in selectors.equipment_summary(agencies)]
 
 

@@ -6,7 +6,7 @@
     case.json                   the case, its parties and officers
     documents/NN-<title>.pdf    the case's documents (PDF/A from the documents app), standard order
     evidence/NNNN-<file>        every evidence item's file, as stored (withdrawn ones too, marked)
-    evidence.json               the evidence list with annotations and withdrawals
+    evidence.json               the evidence list with annotations, withdrawals and device-record reviews
     status_history.json         every status row of the case
     ledger/entries.json         the ledger entries about the case and its evidence (leaf data)
     ledger/proofs.json          their RFC 9162 inclusion proofs against a signed tree head
@@ -54,7 +54,7 @@ from zhifa.ledger.services import entry_leaf_data, latest_tree_head, ledger_appe
 
 from . import media
 from .access import is_team_member, may_decide_requests
-from .models import ArchiveCustodian, ArchivePackage, Confidentiality, Evidence, EvidenceAnnotation
+from .models import ArchiveCustodian, ArchivePackage, Confidentiality, DeviceRecordReview, Evidence, EvidenceAnnotation
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +216,10 @@ def _evidence_list(evidence: list[Evidence]) -> list[dict]:
             "withdrawn": withdrawal is not None, "withdrawal_reason": withdrawal.reason if withdrawal else "",
             "in_package": e.confidentiality != Confidentiality.STATE_SECRET,
         })
+        if e.monitoring_device_id:  # PEN-15: the device and every review of its record
+            out[-1]["monitoring_device"] = e.monitoring_device.number
+            out[-1]["device_reviews"] = [{"conforms": r.conforms, "opinion": r.opinion, "reviewer": str(r.reviewer),
+                                          "at": r.at, "supersedes": r.supersedes_id} for r in e.device_reviews.all()]
     return out
 
 
@@ -262,8 +266,10 @@ def archive_build(*, case: Case, actor, check_access: bool = True) -> ArchivePac
     if check_access and getattr(actor, "pk", None) and not (is_team_member(case, actor)
                                                             or may_decide_requests(case, actor)):
         raise PermissionDeniedError("只有本案承办人员、档案管理员或机关负责人可以归档（规则 REC-04）。", rule="REC-04")
-    evidence = list(Evidence.objects.filter(case=case).select_related("recorder", "withdrawal")
-                    .prefetch_related(Prefetch("annotations", queryset=EvidenceAnnotation.objects.order_by("id")))
+    evidence = list(Evidence.objects.filter(case=case).select_related("recorder", "withdrawal", "monitoring_device")
+                    .prefetch_related(Prefetch("annotations", queryset=EvidenceAnnotation.objects.order_by("id")),
+                                      Prefetch("device_reviews", queryset=DeviceRecordReview.objects
+                                               .select_related("reviewer").order_by("id")))
                     .order_by("number"))
     docs = case_documents(case)
     history = [{"seq": s.seq, "action": s.action, "action_label": s.action_label, "from_state": s.from_state,

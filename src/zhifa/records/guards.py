@@ -1,4 +1,5 @@
-"""Guards the procedures compose (cases.engine.Guard): audio-video recording (REC-02, R3).
+"""Guards the procedures compose (cases.engine.Guard): audio-video recording (REC-02, R3) and the
+evidence a proposal relies on (PEN-14, PEN-15, PEN-21; see the end of this module).
 
 `av_recording_guard("seize")` looks up the agency's published 音像记录事项清单 (catalog
 AvRecordingItem) for the act:
@@ -16,9 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zhifa.cases.engine import Guard, TransitionContext, guard
+from zhifa.cases.inputs import Field
 from zhifa.catalog.models import AvRecordingItem, PublicationStatus
 
 from .models import Evidence
+from .selectors import device_review, withdrawn
 
 
 def av_list_item(*, agency, act_code: str, on_date=None) -> AvRecordingItem | None:
@@ -59,3 +62,61 @@ def av_recording_guard(act_code: str) -> Guard:
                                f"或说明文字记录已能全面有效记录执法行为的理由（规则 REC-02）。")
 
     return check
+
+
+# --- the evidence a proposal relies on (PEN-14, PEN-15, PEN-21) ---------------------------------------
+
+RELIED_EVIDENCE = Field("evidence", "认定事实所依据的证据", "evidence",
+                        help="本案证据编号；非法取得、已撤回或未经审核的电子技术监控记录不得采用（规则 PEN-14、PEN-15、PEN-21）")
+
+
+def relied_evidence(ctx: TransitionContext) -> list[Evidence]:
+    """The items named in the step's `evidence` input, refusing numbers the case does not have."""
+    numbers = ctx.data.get(RELIED_EVIDENCE.name) or []
+    items = {e.number: e for e in Evidence.objects.filter(case=ctx.case, number__in=numbers)
+             .select_related("withdrawal", "monitoring_device").prefetch_related("device_reviews")}
+    missing = [str(n) for n in numbers if n not in items]
+    if missing:
+        ctx.refuse("PEN-21", f"{RELIED_EVIDENCE.label}：本案没有编号为{'、'.join(missing)}的证据（规则 PEN-21）。",
+                   field=RELIED_EVIDENCE.name)
+    return [items[n] for n in numbers]
+
+
+@guard("PEN-21", "定案证据合法有效", needs_input=True)
+def relied_evidence_admissible(ctx: TransitionContext) -> None:
+    """PEN-21 (Art. 46): evidence obtained by unlawful means may not found the facts; a withdrawn
+    item is no longer evidence of the case."""
+    for e in relied_evidence(ctx):
+        if not e.lawful_acquisition:
+            ctx.refuse("PEN-21", f"{RELIED_EVIDENCE.label}：证据{e.number}“{e.title}”标记为非法取得，以非法手段取得的证据"
+                                 "不得作为认定案件事实的根据（规则 PEN-21）。", field=RELIED_EVIDENCE.name)
+        if withdrawn(e):
+            ctx.refuse("PEN-21", f"{RELIED_EVIDENCE.label}：证据{e.number}“{e.title}”已撤回，不得作为认定案件事实的根据"
+                                 "（规则 PEN-21）。", field=RELIED_EVIDENCE.name)
+
+
+@guard("PEN-15", "电子技术监控记录经审核", needs_input=True)
+def device_records_reviewed(ctx: TransitionContext) -> None:
+    """PEN-15 (Art. 41): a record of an automated monitoring device is evidence only after a person
+    reviewed it and found it conforming (records.services.evidence_device_review)."""
+    for e in relied_evidence(ctx):
+        if not e.is_device_record:
+            continue
+        review = device_review(e)
+        what = f"{RELIED_EVIDENCE.label}：证据{e.number}“{e.title}”是电子技术监控设备（{e.monitoring_device.number}）的记录，"
+        if review is None:
+            ctx.refuse("PEN-15", what + "尚未经审核，不得作为行政处罚的证据（规则 PEN-15）。", field=RELIED_EVIDENCE.name)
+        if not review.conforms:
+            ctx.refuse("PEN-15", what + "经审核不符合要求，不得作为行政处罚的证据（规则 PEN-15）。",
+                       field=RELIED_EVIDENCE.name)
+
+
+@guard("PEN-14", "认定事实有证据", needs_input=True)
+def facts_have_evidence(ctx: TransitionContext) -> None:
+    """PEN-14 (Art. 40), a WARN-level heuristic: a proposal to penalise or to refer names no evidence.
+    A proposal not to penalise (which may be because the facts are not established) is not warned."""
+    if ctx.data.get("outcome") != "no_penalty" and not ctx.data.get(RELIED_EVIDENCE.name):
+        ctx.warn("PEN-14", "拟处理意见未列明认定事实所依据的证据；违法事实不清、证据不足的，不得给予行政处罚（规则 PEN-14）。")
+
+
+RELIED_EVIDENCE_GUARDS = (relied_evidence_admissible, device_records_reviewed, facts_have_evidence)

@@ -1,8 +1,9 @@
 """Whole-process records (执法全过程记录, R1–R9, REC-01..REC-11): evidence and audio-video items
-attached to a case step, their annotations and withdrawals, upload sessions, recording equipment,
-access requests and the access log, and archive packages.
+attached to a case step, their annotations, withdrawals and (for records of automated monitoring
+devices, PEN-15) reviews, upload sessions, recording equipment, access requests and the access log,
+and archive packages.
 
-Evidence, annotations, withdrawals, access requests and decisions, the access log and archive
+Evidence, annotations, withdrawals, device-record reviews, access requests and decisions, the access log and archive
 packages are append-only (REC-03): a correction is a new row; a mistaken upload is withdrawn with
 a reason and stays.
 """
@@ -66,6 +67,9 @@ class Evidence(AppendOnlyModel):
     recorder = models.ForeignKey("org.Officer", verbose_name="记录人", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     device = models.CharField("记录设备编号", max_length=64, blank=True, help_text="执法记录仪编号等（REC-03）。")
+    monitoring_device = models.ForeignKey(
+        "BodyCamera", verbose_name="电子技术监控设备", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="电子技术监控设备的记录：须经审核方可作为行政处罚的证据（PEN-15）。")
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     place = models.CharField("地点", max_length=200, blank=True)
@@ -99,6 +103,10 @@ class Evidence(AppendOnlyModel):
     @property
     def is_av(self) -> bool:
         return self.kind in self.AV_KINDS
+
+    @property
+    def is_device_record(self) -> bool:
+        return self.monitoring_device_id is not None
 
 
 class EvidenceWithdrawal(AppendOnlyModel):
@@ -135,6 +143,26 @@ class EvidenceAnnotation(AppendOnlyModel):
         ordering = ["evidence", "id"]
 
 
+class DeviceRecordReview(AppendOnlyModel):
+    """审核 of a record made by an automated monitoring device (行政处罚法 Art. 41, PEN-15): a person
+    checks that the record is true, clear, complete and accurate. Until a review says it conforms,
+    the record may not be relied on. A later review supersedes the earlier one, which stays."""
+
+    evidence = models.ForeignKey(Evidence, verbose_name="证据", on_delete=models.PROTECT, related_name="device_reviews")
+    conforms = models.BooleanField("符合要求", help_text="记录真实、清晰、完整、准确。")
+    opinion = models.TextField("审核意见")
+    supersedes = models.ForeignKey("self", verbose_name="取代", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", on_delete=models.PROTECT,
+                                 related_name="+")
+    at = models.DateTimeField("审核时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "电子技术监控记录审核"
+        verbose_name_plural = "电子技术监控记录审核"
+        ordering = ["evidence", "id"]
+
+
 class UploadSession(models.Model):
     """A resumable chunked upload (分片续传): chunks are appended to a spool file outside the store;
     `complete` streams it into the store as one evidence item. An abandoned session is purged with
@@ -167,20 +195,34 @@ class UploadSession(models.Model):
 
 
 class BodyCamera(models.Model):
-    """执法记录仪 (R4: at least one for every five officers)."""
+    """The register of recording devices (the class keeps its first name): 执法记录仪 (R4: at least
+    one for every five officers) and 电子技术监控设备 (PEN-15, 行政处罚法 Art. 41), which must have
+    passed 法制和技术审核 and have its location published before its records may be evidence."""
+
+    class Kind(models.TextChoices):
+        BODY_CAMERA = "body_camera", "执法记录仪"
+        MONITORING = "monitoring", "电子技术监控设备"
 
     agency = models.ForeignKey("org.Agency", verbose_name="执法主体", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("设备类别", max_length=16, choices=Kind.choices, default=Kind.BODY_CAMERA)
     number = models.CharField("设备编号", max_length=64)
     model_name = models.CharField("型号", max_length=100, blank=True)
     holder = models.ForeignKey("org.Officer", verbose_name="领用人", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
     in_service = models.BooleanField("在用", default=True)
     acquired_on = models.DateField("配备日期", null=True, blank=True)
+    location = models.CharField("设置地点", max_length=200, blank=True, help_text="电子技术监控设备的设置地点（PEN-15）。")
+    approval_ref = models.CharField("法制和技术审核文号", max_length=100, blank=True,
+                                    help_text="电子技术监控设备经法制和技术审核的记录（PEN-15）。")
+    approved_on = models.DateField("审核通过日期", null=True, blank=True)
+    location_published_on = models.DateField("设置地点公布日期", null=True, blank=True)
+    location_published_where = models.CharField("公布途径", max_length=200, blank=True,
+                                                help_text="如门户网站栏目或网址（PEN-15）。")
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "执法记录仪"
-        verbose_name_plural = "执法记录仪"
+        verbose_name = "执法记录设备"
+        verbose_name_plural = "执法记录设备"
         ordering = ["agency", "number"]
         constraints = [models.UniqueConstraint(fields=["agency", "number"], name="body_camera_number_once")]
 

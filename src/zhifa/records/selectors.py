@@ -10,13 +10,52 @@ from django.db.models import Count, Prefetch, Q
 
 from zhifa.org.models import Agency, Officer
 
-from .models import AccessDecision, AccessLog, AccessRequest, BodyCamera, Evidence, EvidenceAnnotation, RecordingRoom
+from .models import (
+    AccessDecision,
+    AccessLog,
+    AccessRequest,
+    BodyCamera,
+    DeviceRecordReview,
+    Evidence,
+    EvidenceAnnotation,
+    RecordingRoom,
+)
 
 
 def case_evidence(case):
     notes = EvidenceAnnotation.objects.order_by("id")
-    return (Evidence.objects.filter(case=case).select_related("recorder", "withdrawal", "created_by")
-            .prefetch_related(Prefetch("annotations", queryset=notes)).order_by("number"))
+    reviews = DeviceRecordReview.objects.select_related("reviewer").order_by("id")
+    return (Evidence.objects.filter(case=case)
+            .select_related("recorder", "withdrawal", "created_by", "monitoring_device")
+            .prefetch_related(Prefetch("annotations", queryset=notes),
+                              Prefetch("device_reviews", queryset=reviews)).order_by("number"))
+
+
+def device_review(evidence: Evidence) -> DeviceRecordReview | None:
+    """The review in force of a monitoring-device record (PEN-15): the latest one."""
+    reviews = list(evidence.device_reviews.all())
+    return reviews[-1] if reviews else None
+
+
+def device_review_state(evidence: Evidence) -> str:
+    """"" for an item not made by a monitoring device; else unreviewed, conforms or nonconforming."""
+    if not evidence.is_device_record:
+        return ""
+    review = device_review(evidence)
+    return "unreviewed" if review is None else "conforms" if review.conforms else "nonconforming"
+
+
+DEVICE_REVIEW_LABELS = {"unreviewed": "监控记录待审核", "conforms": "监控记录经审核符合要求",
+                        "nonconforming": "监控记录经审核不符合要求"}
+
+
+def relied_numbers(case) -> set[int]:
+    """The evidence numbers the case's current proposal relies on for its findings of fact (PEN-21)."""
+    return {int(n) for n in ((case.data or {}).get("propose") or {}).get("evidence") or []}
+
+
+def monitoring_devices(agency_id: int):
+    return BodyCamera.objects.filter(agency_id=agency_id, kind=BodyCamera.Kind.MONITORING).order_by("number")
 
 
 def current_annotation(evidence: Evidence) -> EvidenceAnnotation | None:
@@ -63,6 +102,7 @@ class EquipmentRow:
     rooms: int
     av_rooms: int
     required: int  # cameras needed for one per N officers (R4)
+    monitors: int = 0  # automated monitoring devices in service (PEN-15)
 
     @property
     def ratio(self) -> str:
@@ -87,8 +127,11 @@ def equipment_summary(agencies) -> list[EquipmentRow]:
     ids = [a.pk for a in agencies]
     officers = dict(Officer.objects.filter(agency_id__in=ids, active=True).values("agency_id")
                     .annotate(n=Count("pk")).values_list("agency_id", "n"))
-    cameras = dict(BodyCamera.objects.filter(agency_id__in=ids, in_service=True).values("agency_id")
+    cameras = dict(BodyCamera.objects.filter(agency_id__in=ids, in_service=True, kind=BodyCamera.Kind.BODY_CAMERA)
+                   .values("agency_id")
                    .annotate(n=Count("pk")).values_list("agency_id", "n"))
+    monitors = dict(BodyCamera.objects.filter(agency_id__in=ids, in_service=True, kind=BodyCamera.Kind.MONITORING)
+                    .values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n"))
     rooms = {r["agency_id"]: r for r in RecordingRoom.objects.filter(agency_id__in=ids, in_service=True)
              .values("agency_id").annotate(n=Count("pk"), av=Count("pk", filter=Q(has_av=True)))}
     out = []
@@ -96,5 +139,5 @@ def equipment_summary(agencies) -> list[EquipmentRow]:
         n = officers.get(a.pk, 0)
         out.append(EquipmentRow(agency=a, officers=n, cameras=cameras.get(a.pk, 0),
                                 rooms=rooms.get(a.pk, {}).get("n", 0), av_rooms=rooms.get(a.pk, {}).get("av", 0),
-                                required=-(-n // per)))
+                                required=-(-n // per), monitors=monitors.get(a.pk, 0)))
     return out

@@ -1,6 +1,6 @@
 """Services of whole-process records (R1–R9, REC-01..REC-05): adding evidence (streamed, hashed,
-type-checked, numbered, on the ledger), annotating and withdrawing it, resumable uploads, equipment,
-and access requests. Every refusal leaves nothing: no row, no ledger entry, no file."""
+type-checked, numbered, on the ledger), annotating and withdrawing it, reviewing records of
+automated monitoring devices (PEN-15), resumable uploads, equipment, and access requests. Every refusal leaves nothing: no row, no ledger entry, no file."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from .models import (
     ArchiveCustodian,
     BodyCamera,
     Confidentiality,
+    DeviceRecordReview,
     Evidence,
     EvidenceAnnotation,
     EvidenceWithdrawal,
@@ -54,7 +55,7 @@ def _human(size: int) -> str:
 
 META_FIELDS = {"act", "kind", "evidence_type", "lawful_acquisition", "title", "recorder", "device", "started_at",
                "ended_at", "place", "latitude", "longitude", "confidentiality", "status_entry", "annotation",
-               "speakers"}
+               "speakers", "monitoring_device"}
 
 
 def _as_datetime(value, label: str, errors: dict, key: str):
@@ -113,6 +114,9 @@ def clean_metadata(*, case: Case, data: dict) -> dict:
     out["ended_at"] = _as_datetime(data.get("ended_at"), "结束时间", errors, "ended_at")
     if out["started_at"] and out["ended_at"] and out["ended_at"] < out["started_at"]:
         errors["ended_at"] = "结束时间：不能早于开始时间"
+    out["monitoring_device"] = _clean_monitoring_device(case, data.get("monitoring_device"), out, errors)
+    if out["monitoring_device"] is not None and not out["device"]:
+        out["device"] = out["monitoring_device"].number
     if kind in Evidence.AV_KINDS and not out["device"]:
         errors["device"] = "记录设备编号：音像记录须注明设备（执法记录仪）编号（规则 REC-03）"
     out["place"] = str(data.get("place") or "").strip()[:200]
@@ -142,8 +146,38 @@ def clean_metadata(*, case: Case, data: dict) -> dict:
     out["annotation"] = str(data.get("annotation") or "").strip()
     out["speakers"] = _clean_speakers(data.get("speakers"), errors)
     if errors:
-        raise DomainError("证据信息有误：" + "；".join(errors.values()), rule="PEN-21", fields=errors)
+        rule = "PEN-15" if any("PEN-15" in v for v in errors.values()) else "PEN-21"
+        raise DomainError("证据信息有误：" + "；".join(errors.values()), rule=rule, fields=errors)
     return out
+
+
+def _clean_monitoring_device(case: Case, value, out: dict, errors: dict) -> BodyCamera | None:
+    """PEN-15 (Art. 41): a record of an automated monitoring device may be added only if the device
+    is in the agency's register with its 法制和技术审核 and its published location, and the record
+    was made after both."""
+    if value in (None, ""):
+        return None
+    number = value.number if isinstance(value, BodyCamera) else str(value).strip()
+    device = BodyCamera.objects.filter(agency_id=case.agency_id, kind=BodyCamera.Kind.MONITORING,
+                                       number=number).first()
+    if device is None:
+        errors["monitoring_device"] = (f"电子技术监控设备：编号“{number}”未在本机关登记为电子技术监控设备，"
+                                       "须先登记并经法制和技术审核、公布设置地点（规则 PEN-15）")
+        return None
+    if not (device.approval_ref and device.approved_on):
+        errors["monitoring_device"] = f"电子技术监控设备：{number} 没有法制和技术审核记录（规则 PEN-15）"
+    elif not (device.location and device.location_published_on):
+        errors["monitoring_device"] = f"电子技术监控设备：{number} 的设置地点尚未公布（规则 PEN-15）"
+    elif out.get("started_at") is None:
+        if "started_at" not in errors:
+            errors["started_at"] = "开始时间：电子技术监控设备的记录须注明记录时间（规则 PEN-15）"
+    else:
+        made_on = timezone.localdate(out["started_at"])
+        if made_on < device.approved_on or made_on < device.location_published_on:
+            later = max(device.approved_on, device.location_published_on)
+            errors["monitoring_device"] = (f"电子技术监控设备：记录时间早于该设备通过审核并公布设置地点的日期"
+                                           f"（{later:%Y年%m月%d日}），不得作为证据（规则 PEN-15）")
+    return device
 
 
 def _clean_speakers(value, errors: dict) -> list[dict]:
@@ -233,7 +267,8 @@ def _evidence_record(*, case, actor, meta, ingested, file_name, declared) -> Evi
         ledger_append(kind="evidence_added", actor=actor, subject=ev,
                       payload={"case": locked.pk, "number": number, "act": ev.act, "kind": ev.kind,
                                "evidence_type": ev.evidence_type, "lawful_acquisition": ev.lawful_acquisition,
-                               "confidentiality": ev.confidentiality},
+                               "confidentiality": ev.confidentiality,
+                               **({"monitoring_device": ev.monitoring_device.number} if ev.monitoring_device else {})},
                       rows=rows, files=[stored.cover()])
     return ev
 
@@ -278,6 +313,39 @@ def evidence_withdraw(*, evidence: Evidence, actor, reason: str) -> EvidenceWith
         ledger_append(kind="evidence_withdrawn", actor=actor, subject=evidence,
                       payload={"number": evidence.number, "reason": reason}, rows=[row])
     return row
+
+
+def evidence_device_review(*, evidence: Evidence, actor, conforms: bool, opinion: str) -> DeviceRecordReview:
+    """审核 a record of an automated monitoring device (PEN-15, Art. 41): a person of the case team
+    states whether it is true, clear, complete and accurate. Append-only; a later review supersedes
+    the current one, which stays. Only a record whose latest review conforms may be relied on."""
+    require_team(evidence.case, actor, what="审核电子技术监控记录")
+    _check_case_open(evidence.case)
+    reviewer = _user(actor)
+    if reviewer is None:
+        raise PermissionDeniedError("电子技术监控记录须由执法人员本人审核（规则 PEN-15）。", rule="PEN-15")
+    errors: dict[str, str] = {}
+    if not evidence.is_device_record:
+        errors["evidence"] = f"证据：证据{evidence.number}不是电子技术监控设备的记录，无需审核（规则 PEN-15）"
+    if not isinstance(conforms, bool):
+        errors["conforms"] = "审核结论：应为符合要求或不符合要求（规则 PEN-15）"
+    opinion = (opinion or "").strip()
+    if not opinion:
+        errors["opinion"] = "审核意见：必须写明记录是否真实、清晰、完整、准确（规则 PEN-15）"
+    if errors:
+        raise DomainError("审核有误：" + "；".join(errors.values()), rule="PEN-15", fields=errors)
+    with transaction.atomic():
+        Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+        if EvidenceWithdrawal.objects.filter(evidence=evidence).exists():
+            raise Conflict(f"证据{evidence.number}已撤回，不能审核。", code="already_withdrawn", rule="PEN-15")
+        current = DeviceRecordReview.objects.filter(evidence=evidence).order_by("-id").first()
+        review = DeviceRecordReview.objects.create(evidence=evidence, conforms=conforms, opinion=opinion,
+                                                   supersedes=current, reviewer=reviewer)
+        ledger_append(kind="device_record_reviewed", actor=actor, subject=evidence,
+                      payload={"number": evidence.number, "conforms": conforms,
+                               "supersedes": current.pk if current else None},
+                      rows=[review])
+    return review
 
 
 # --- resumable upload ------------------------------------------------------------------------------------
@@ -480,6 +548,58 @@ def body_camera_register(*, agency, number: str, actor, model_name: str = "", ho
         ledger_append(kind="body_camera_registered", actor=actor, subject=cam, payload={"number": number},
                       rows=[cam.history.latest()])
     return cam
+
+
+def monitoring_device_check(*, number: str, location: str, approval_ref: str, approved_on,
+                            location_published_on, location_published_where: str) -> None:
+    """What a monitoring device needs in the register (PEN-15); DomainError naming each missing field.
+    The admin form runs it too, so a refusal shows next to the fields."""
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    number, location, approval_ref = (number or "").strip(), (location or "").strip(), (approval_ref or "").strip()
+    if not number:
+        errors["number"] = "设备编号：必须填写"
+    if not location:
+        errors["location"] = "设置地点：必须填写（规则 PEN-15）"
+    if not approval_ref:
+        errors["approval_ref"] = "法制和技术审核文号：电子技术监控设备应当经过法制和技术审核（规则 PEN-15）"
+    for key, label, value in (("approved_on", "审核通过日期", approved_on),
+                              ("location_published_on", "设置地点公布日期", location_published_on)):
+        if not isinstance(value, dt.date):
+            errors[key] = f"{label}：必须填写（规则 PEN-15）"
+        elif value > today:
+            errors[key] = f"{label}：不能晚于今天"
+    if not (location_published_where or "").strip():
+        errors["location_published_where"] = "公布途径：设置地点应当向社会公布，请写明公布途径（规则 PEN-15）"
+    if errors:
+        raise DomainError("电子技术监控设备登记有误：" + "；".join(errors.values()), rule="PEN-15", fields=errors)
+
+
+def monitoring_device_register(*, agency, number: str, actor, location: str, approval_ref: str,
+                               approved_on: dt.date | None, location_published_on: dt.date | None,
+                               location_published_where: str, model_name: str = "",
+                               acquired_on: dt.date | None = None) -> BodyCamera:
+    """电子技术监控设备 in the equipment register (PEN-15, Art. 41): registered with its 法制和技术审核
+    record and its published location, or refused naming each missing field; on the ledger."""
+    number, location = (number or "").strip(), (location or "").strip()
+    approval_ref, where = (approval_ref or "").strip(), (location_published_where or "").strip()
+    monitoring_device_check(number=number, location=location, approval_ref=approval_ref, approved_on=approved_on,
+                            location_published_on=location_published_on, location_published_where=where)
+    with transaction.atomic():
+        if BodyCamera.objects.filter(agency=agency, number=number).exists():
+            raise Conflict(f"设备编号 {number} 已登记。", code="duplicate", fields={"number": "已登记"})
+        device = BodyCamera(agency=agency, kind=BodyCamera.Kind.MONITORING, number=number, model_name=model_name,
+                            acquired_on=acquired_on, location=location, approval_ref=approval_ref,
+                            approved_on=approved_on, location_published_on=location_published_on,
+                            location_published_where=where)
+        device._history_user = _user(actor)
+        device.save()
+        ledger_append(kind="monitoring_device_registered", actor=actor, subject=device,
+                      payload={"number": number, "location": location, "approval_ref": approval_ref,
+                               "approved_on": approved_on.isoformat(),
+                               "location_published_on": location_published_on.isoformat()},
+                      rows=[device.history.latest()])
+    return device
 
 
 def body_camera_retire(*, camera: BodyCamera, actor) -> BodyCamera:

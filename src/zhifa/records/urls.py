@@ -15,6 +15,8 @@ urlpatterns = [
     path("cases/<int:case_id>/evidence/<int:number>/file", views.evidence_file, name="evidence_file"),
     path("cases/<int:case_id>/evidence/<int:number>/annotate/", views.evidence_annotate, name="evidence_annotate"),
     path("cases/<int:case_id>/evidence/<int:number>/withdraw/", views.evidence_withdraw, name="evidence_withdraw"),
+    path("cases/<int:case_id>/evidence/<int:number>/device-review/", views.evidence_device_review,
+         name="evidence_device_review"),
     path("cases/<int:case_id>/access/", views.access_page, name="access"),
     path("cases/<int:case_id>/access/request/", views.access_request, name="access_request"),
     path("access-requests/", views.access_inbox, name="access_inbox"),

@@ -49,11 +49,16 @@ def evidence_list(request, case_id: int):
     except DomainError as exc:
         return _refused(request, case, exc)
     items = list(selectors.case_evidence(case))
-    rows = [{"e": e, "note": selectors.current_annotation(e), "withdrawn": selectors.withdrawn(e)} for e in items]
+    relied = selectors.relied_numbers(case)
+    rows = [{"e": e, "note": selectors.current_annotation(e), "withdrawn": selectors.withdrawn(e),
+             "relied": e.number in relied, "review": selectors.device_review_state(e)} for e in items]
+    for row in rows:
+        row["review_label"] = selectors.DEVICE_REVIEW_LABELS.get(row["review"], "")
     return render(request, "records/evidence_list.html", {
         "case": case, "rows": rows, "access": access, "team": is_team_member(case, request.user),
         "kinds": Evidence.Kind.choices, "types": Evidence.EvidenceType.choices,
         "levels": Confidentiality.choices, "officers": case.officers.all(),
+        "monitors": list(selectors.monitoring_devices(case.agency_id)),
         "package": latest_package(case), "max_bytes": services.max_upload_bytes(),
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     })
@@ -68,7 +73,7 @@ def evidence_upload(request, case_id: int):
         messages.error(request, "请选择或拍摄要上传的文件。")
         return redirect("records:evidence", case_id=case.pk)
     fields = ("act", "kind", "evidence_type", "title", "recorder", "device", "started_at", "ended_at", "place",
-              "confidentiality", "annotation", "latitude", "longitude")
+              "confidentiality", "annotation", "latitude", "longitude", "monitoring_device")
     data = {k: request.POST.get(k, "") for k in fields}
     data["lawful_acquisition"] = request.POST.get("lawful_acquisition", "on") == "on"
     try:
@@ -93,7 +98,10 @@ def evidence_detail(request, case_id: int, number: int):
         return _refused(request, case, exc)
     return render(request, "records/evidence_detail.html", {
         "case": case, "e": ev, "notes": list(ev.annotations.all()), "withdrawn": selectors.withdrawn(ev),
-        "team": is_team_member(case, request.user),
+        "team": is_team_member(case, request.user), "reviews": list(ev.device_reviews.all()),
+        "review": selectors.device_review_state(ev),
+        "review_label": selectors.DEVICE_REVIEW_LABELS.get(selectors.device_review_state(ev), ""),
+        "relied": ev.number in selectors.relied_numbers(case),
     })
 
 
@@ -137,6 +145,22 @@ def evidence_withdraw(request, case_id: int, number: int):
     try:
         services.evidence_withdraw(evidence=ev, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"证据 {number} 已标记撤回，原文件保留。")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("records:evidence_detail", case_id=case.pk, number=number)
+
+
+@login_required
+@require_POST
+def evidence_device_review(request, case_id: int, number: int):
+    """审核 of a monitoring-device record (PEN-15)."""
+    case = _case(case_id)
+    ev = get_object_or_404(Evidence, case=case, number=number)
+    conforms = {"1": True, "0": False}.get(request.POST.get("conforms", ""), "")
+    try:
+        services.evidence_device_review(evidence=ev, actor=request.user, conforms=conforms,
+                                        opinion=request.POST.get("opinion", ""))
+        messages.success(request, "已记录审核结论（原审核记录保留）。")
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("records:evidence_detail", case_id=case.pk, number=number)

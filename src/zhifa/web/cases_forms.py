@@ -16,6 +16,7 @@ from zhifa.cases.models import Case, Party
 from zhifa.catalog.models import Matter
 from zhifa.catalog.selectors import PUBLISHED
 from zhifa.org.models import Officer
+from zhifa.records import selectors as records_selectors
 
 # The procedures an officer may register a penalty case under, in the order shown.
 REGISTER_PROCEDURES = (("penalty_general", "普通程序"), ("penalty_simple", "简易程序（当场处罚）"))
@@ -134,7 +135,7 @@ def step_raw(fields: tuple[Field, ...], post) -> dict:
     `clean_input` in the engine does the checking."""
     raw = {}
     for f in fields:
-        if f.type in ("multichoice", "officers"):
+        if f.type in ("multichoice", "officers", "evidence"):
             raw[f.name] = post.getlist(f.name)
         elif f.type == "bool":
             raw[f.name] = f.name in post and post.get(f.name) not in ("", "0", "false")
@@ -157,13 +158,33 @@ def step_widgets(fields: tuple[Field, ...], *, case, values: dict | None = None,
                 team = [(str(link.officer_id), link.officer.name) for link in
                         case.case_officers.filter(recused=False).select_related("officer").order_by("-role", "pk")]
             choices = team
+        elif f.type == "evidence":
+            choices = evidence_choices(case)
         value = values.get(f.name)
         if value is None and f.type == "date" and f.required:
             value = timezone.localdate().isoformat()
-        if f.type in ("multichoice", "officers"):
+        if f.type in ("multichoice", "officers", "evidence"):
             value = [str(v) for v in (value or [])]
         out.append({"field": f, "name": f.name, "label": f.label, "type": f.type, "required": f.required,
                     "help": f.help, "choices": choices, "value": value, "error": errors.get(f.name, "")})
+    return out
+
+
+def evidence_choices(case) -> list[tuple[str, str]]:
+    """The case's evidence items not withdrawn, for an `evidence` input (PEN-21), each marked when
+    it may not be relied on as it stands (unlawfully obtained; a monitoring record not reviewed or
+    not conforming, PEN-15). The engine's guards refuse them with the rule."""
+    out = []
+    for e in records_selectors.case_evidence(case):
+        if records_selectors.withdrawn(e):
+            continue
+        label = f"{e.number} {e.title}"
+        if not e.lawful_acquisition:
+            label += "（非法取得）"
+        state = records_selectors.device_review_state(e)
+        if state and state != "conforms":
+            label += f"（{records_selectors.DEVICE_REVIEW_LABELS[state]}）"
+        out.append((str(e.number), label))
     return out
 
 

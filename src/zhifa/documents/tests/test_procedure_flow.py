@@ -19,16 +19,16 @@ PROPOSAL = {"outcome": "penalty", "penalty_types": ["warning", "fine"], "fine_am
 def test_ordinary_procedure_documents(penalty_world, django_capture_on_commit_callbacks):
     w = penalty_world
 
-    def move(case, action, data=None):
+    def move(case, action, data=None, **kw):
         with django_capture_on_commit_callbacks(execute=True):
-            return case_transition(case=case, action=action, actor=w.actor, data=data or {})
+            return case_transition(case=case, action=action, actor=w.actor, data=data or {}, **kw)
 
     case = register_case(w)
     move(case, "file", {"head_approved": True, "opinion": "符合立案条件"})
     move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所后厨", "findings": "未建立进货查验记录",
                                      "party_signed": True})
     move(case, "conclude_investigation", {"report": "调查终结"})
-    move(case, "propose", PROPOSAL)
+    move(case, "propose", PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
     move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=20)).isoformat()})
     move(case, "decide", {"performance": "自收到本决定书之日起十五日内缴纳罚款",
                           "remedies": "可在六十日内向江川市人民政府申请行政复议，或在六个月内向人民法院提起行政诉讼",

@@ -20,13 +20,22 @@ PROPOSAL = {"outcome": "penalty", "penalty_types": ["fine"], "fine_amount": "250
 DECISION = {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True}
 
 
+# These proposals name no evidence item (the tests attach no files), so PEN-14 warns: `move` gives
+# the reason unless the test passes its own; `refused` gives none, so a warning of another rule still
+# shows (test_evidence_rules.py tests PEN-14, PEN-15 and PEN-21).
+NO_EVIDENCE = "事实见现场检查笔录（测试未上传证据文件）"
+
+
 def move(case, action, w, data=None, **kw):
+    if action == "propose":
+        kw.setdefault("warn_reason", NO_EVIDENCE)
     return case_transition(case=case, action=action, actor=w.actor, data=data or {}, **kw)
 
 
 def refused(case, action, w, data=None, *, rule, **kw):
     entries, rows = Entry.objects.count(), StatusEntry.objects.filter(case=case).count()
     state = case.state
+    kw.setdefault("warn_reason", "")
     with pytest.raises(TransitionRefused) as exc:
         move(case, action, w, data, **kw)
     assert exc.value.rule == rule, exc.value.message

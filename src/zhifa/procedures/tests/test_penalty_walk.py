@@ -13,6 +13,7 @@ from zhifa.ledger.models import Entry
 from django.utils import timezone
 
 TODAY = timezone.localdate()
+NO_EVIDENCE = "事实见现场检查笔录（测试未上传证据文件，规则 PEN-14 提示）"
 
 
 def move(case, action, world, data=None, **kw):
@@ -41,7 +42,7 @@ def test_ordinary_procedure_end_to_end(penalty_world):
     assert case.number.startswith("江川市监立〔")
     assert case.filed_on == TODAY
     assert case.deadlines.filter(key="PEN-34", closed_at__isnull=True).exists()
-    move(case, "propose", w, PROPOSAL)
+    move(case, "propose", w, PROPOSAL, warn_reason=NO_EVIDENCE)
     case.refresh_from_db()
     assert case.data["propose"]["benchmark"]["tier"] == "general"
     served = TODAY - dt.timedelta(days=20)
@@ -85,7 +86,7 @@ def test_late_payment_adds_capped_surcharge(penalty_world):
     move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"},
          on_date=ago(109))
     move(case, "conclude_investigation", w, {"report": "终结"}, on_date=ago(100))
-    move(case, "propose", w, PROPOSAL, on_date=ago(99))
+    move(case, "propose", w, PROPOSAL, on_date=ago(99), warn_reason=NO_EVIDENCE)
     move(case, "serve_notice", w, {"method": "direct", "served_on": ago(95).isoformat()}, on_date=ago(95))
     move(case, "decide", w, {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True},
          on_date=ago(60))

@@ -17,8 +17,8 @@ PROPOSAL = {"outcome": "penalty", "penalty_types": ["warning", "fine"], "fine_am
             "reasons_discretion": "一般情形"}
 
 
-def move(case, action, w, data=None):
-    return case_transition(case=case, action=action, actor=w.actor, data=data or {})
+def move(case, action, w, data=None, **kw):
+    return case_transition(case=case, action=action, actor=w.actor, data=data or {}, **kw)
 
 
 def test_served_decision_is_published_and_revocation_withdraws_it(penalty_world):
@@ -27,7 +27,7 @@ def test_served_decision_is_published_and_revocation_withdraws_it(penalty_world)
     move(case, "file", w, {"head_approved": True, "opinion": "立案"})
     move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
     move(case, "conclude_investigation", w, {"report": "终结"})
-    move(case, "propose", w, PROPOSAL)
+    move(case, "propose", w, PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
     move(case, "serve_notice", w, {"method": "direct", "served_on": (TODAY - dt.timedelta(days=30)).isoformat()})
     move(case, "decide", w, {"performance": "十五日内", "remedies": "复议或诉讼", "head_signed": True})
     assert not Publication.objects.filter(source_pk=str(case.pk)).exists()  # not yet in effect

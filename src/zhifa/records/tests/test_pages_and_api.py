@@ -129,5 +129,7 @@ def test_demo_equipment_loads_once(world):
     out = io.StringIO()
     demo.load(stdout=out)
     demo.load(stdout=out)  # idempotent
-    assert BodyCamera.objects.filter(agency=world["agency"]).count() == 2  # six officers, one per five
+    assert BodyCamera.objects.filter(agency=world["agency"], kind="body_camera").count() == 2  # six officers, one per five
+    device = BodyCamera.objects.get(agency=world["agency"], kind="monitoring")  # PEN-15: approved and published
+    assert device.approval_ref and device.approved_on and device.location_published_on
     assert RecordingRoom.objects.filter(agency=world["agency"]).count() == 2

@@ -31,8 +31,8 @@ PROPOSAL = {"outcome": "penalty", "penalty_types": ["fine", "suspend_business"],
 DECISION = {"performance": "十五日内缴纳", "remedies": "复议或诉讼", "head_signed": True}
 
 
-def _move(case, action, w, data):
-    return case_transition(case=case, action=action, actor=w.actor, data=data)
+def _move(case, action, w, data, **kw):
+    return case_transition(case=case, action=action, actor=w.actor, data=data, **kw)
 
 
 def _heard_case(w):
@@ -40,7 +40,7 @@ def _heard_case(w):
     _move(case, "file", w, {"head_approved": True, "opinion": "立案"})
     _move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
     _move(case, "conclude_investigation", w, {"report": "调查终结：事实清楚。"})
-    _move(case, "propose", w, PROPOSAL)
+    _move(case, "propose", w, PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
     served = TODAY - dt.timedelta(days=40)
     _move(case, "serve_notice", w, {"method": "direct", "hearing_right_told": True, "served_on": served.isoformat()})
     _move(case, "request_hearing", w, {"received_on": TODAY.isoformat(),

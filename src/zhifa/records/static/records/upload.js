@@ -30,7 +30,7 @@
   }
   function metadata() {
     var out = {}, names = ["act", "kind", "evidence_type", "title", "recorder", "device", "started_at", "ended_at",
-                           "place", "confidentiality", "annotation"];
+                           "place", "confidentiality", "annotation", "monitoring_device"];
     names.forEach(function (n) { var el = form.elements[n]; if (el && el.value) out[n] = el.value; });
     out.lawful_acquisition = form.elements.lawful_acquisition.checked;
     return out;

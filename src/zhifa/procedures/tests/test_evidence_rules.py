@@ -1,0 +1,142 @@
+"""The evidence a proposal relies on (拟处理意见 names the evidence items of its findings of fact):
+PEN-21 (unlawful, withdrawn or foreign items refused), PEN-15 (a monitoring-device record only
+after a conforming human review), PEN-14 (a warning when none is named). Each refusal: 409 with
+the rule id, nothing written; and the allowed path. Same style as test_block_rules.py."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from zhifa.cases.engine import TransitionRefused
+from zhifa.cases.models import StatusEntry
+from zhifa.cases.snapshot import case_snapshot
+from zhifa.cases.testing import register_case
+from zhifa.core.errors import DomainError
+from zhifa.ledger.models import Entry
+from zhifa.org import roles
+from zhifa.records.services import (
+    evidence_add,
+    evidence_device_review,
+    evidence_withdraw,
+    monitoring_device_register,
+)
+from zhifa.records.tests.conftest import png_bytes
+
+from .test_block_rules import PROPOSAL, investigated, move, refused
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def w(penalty_world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "files"
+    lead = get_user_model().objects.create_user("lead-officer", password="pw-evidence-1", is_staff=True,
+                                                officer=penalty_world.officers[0], agency=penalty_world.agency)
+    lead.groups.add(roles.ensure_groups()[roles.OFFICER])
+    penalty_world.extra["lead"] = lead
+    return penalty_world
+
+
+def add(w, case, **kw):
+    meta = {"act": "record_inspection", "kind": "photo", "title": "现场照片", "evidence_type": "physical"}
+    meta.update(kw)
+    return evidence_add(case=case, actor=w.extra["lead"], source=png_bytes(), file_name="p.png",
+                        declared_type="image/png", **meta)
+
+
+def propose(case, w, evidence, **kw):
+    """A proposal naming `evidence`, with no reason given for warnings (so PEN-14 would stop it)."""
+    return move(case, "propose", w, {**PROPOSAL, "evidence": evidence}, warn_reason="", **kw)
+
+
+def test_pen21_relied_evidence_must_be_lawful_current_and_of_this_case(w):
+    case = investigated(w)
+    good = add(w, case)
+    unlawful = add(w, case, title="暗访录音转写", lawful_acquisition=False)
+    withdrawn = add(w, case, title="误传照片")
+    evidence_withdraw(evidence=withdrawn, actor=w.extra["lead"], reason="误传")
+    other = register_case(w)
+    add(w, other), add(w, other), add(w, other), add(w, other)  # the other case has an item numbered 4
+
+    err = refused(case, "propose", w, {**PROPOSAL, "evidence": [good.number, unlawful.number]}, rule="PEN-21",
+                  warn_reason="")
+    assert f"证据{unlawful.number}" in err.message and "非法" in err.message and err.fields == {"evidence": err.message}
+    err = refused(case, "propose", w, {**PROPOSAL, "evidence": [withdrawn.number]}, rule="PEN-21", warn_reason="")
+    assert "已撤回" in err.message
+    err = refused(case, "propose", w, {**PROPOSAL, "evidence": [4]}, rule="PEN-21", warn_reason="")
+    assert "本案没有编号为4的证据" in err.message
+    with pytest.raises(DomainError) as bad:  # not a number at all: 400 naming the field
+        propose(case, w, ["第一份"])
+    assert "evidence" in bad.value.fields and not case.data.get("propose")
+
+    entry = propose(case, w, [str(good.number)])
+    case.refresh_from_db()
+    assert entry.data["evidence"] == [good.number] and not entry.warnings
+    assert case.data["propose"]["evidence"] == [good.number]
+    assert case_snapshot(case)["case"]["data"]["propose"]["evidence"] == [good.number]
+
+
+def test_pen14_warns_when_the_proposal_relies_on_no_evidence(w):
+    case = investigated(w)
+    rows, entries = StatusEntry.objects.filter(case=case).count(), Entry.objects.count()
+    with pytest.raises(TransitionRefused) as exc:
+        propose(case, w, [])
+    assert exc.value.code == "reason_required" and exc.value.rule == "PEN-14"
+    assert [b["rule"] for b in exc.value.blockers] == ["PEN-14"]
+    assert StatusEntry.objects.filter(case=case).count() == rows and Entry.objects.count() == entries
+    entry = move(case, "propose", w, PROPOSAL, warn_reason="事实见现场检查笔录，照片待补充上传")
+    assert entry.warnings[0]["rule"] == "PEN-14" and entry.reason.startswith("事实见")
+    # A proposal not to penalise (the facts may not be established) is not warned.
+    move(case, "propose", w, {**PROPOSAL, "outcome": "no_penalty", "penalty_types": [], "fine_amount": "",
+                              "correction_order": ""}, warn_reason="")
+
+
+def test_pen15_monitoring_record_only_after_a_conforming_review(w):
+    case = investigated(w)
+    monitoring_device_register(
+        agency=w.agency, actor=w.actor, number="JK-001", location="人民路与解放路交叉口",
+        approval_ref="江川市监法审〔2026〕3号", approved_on=TODAY - dt.timedelta(days=30),
+        location_published_on=TODAY - dt.timedelta(days=20), location_published_where="本局门户网站")
+    record = add(w, case, title="监控抓拍照片", evidence_type="electronic", monitoring_device="JK-001",
+                 started_at=timezone.now() - dt.timedelta(hours=1))
+    photo = add(w, case)
+
+    err = refused(case, "propose", w, {**PROPOSAL, "evidence": [photo.number, record.number]}, rule="PEN-15",
+                  warn_reason="")
+    assert f"证据{record.number}" in err.message and "JK-001" in err.message and "尚未经审核" in err.message
+    evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=False, opinion="画面模糊")
+    err = refused(case, "propose", w, {**PROPOSAL, "evidence": [record.number]}, rule="PEN-15", warn_reason="")
+    assert "不符合要求" in err.message
+    evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=True, opinion="复核原始数据，记录清晰完整")
+    propose(case, w, [photo.number, record.number])
+    case.refresh_from_db()
+    assert case.data["propose"]["evidence"] == [record.number, photo.number]  # kept in number order
+    snapshot = case_snapshot(case)["evidence"]
+    assert [e.get("device_review") for e in snapshot] == [True, None]
+
+
+def test_case_page_offers_the_case_evidence_and_marks_relied_items(w, client):
+    case = investigated(w)
+    good = add(w, case, title="进货台账照片")
+    add(w, case, title="暗访录音转写", lawful_acquisition=False)
+    gone = add(w, case, title="误传照片")
+    evidence_withdraw(evidence=gone, actor=w.extra["lead"], reason="误传")
+    client.force_login(w.extra["lead"])
+    page = client.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert 'name="evidence" value="1"' in page and "进货台账照片" in page
+    assert "暗访录音转写（非法取得）" in page and "误传照片" not in page
+    r = client.post(reverse("web:case_step", args=[case.pk, "propose"]),
+                    {**PROPOSAL, "evidence": ["2"]}, HTTP_HX_REQUEST="true")
+    assert 'data-rule="PEN-21"' in r.content.decode()
+    client.post(reverse("web:case_step", args=[case.pk, "propose"]), {**PROPOSAL, "evidence": [str(good.number)]})
+    case.refresh_from_db()
+    assert case.data["propose"]["evidence"] == [good.number]
+    listing = client.get(reverse("records:evidence", args=[case.pk])).content.decode()
+    assert listing.count("evidence-relied") == 1
+    api = client.get(f"/api/v1/records/cases/{case.pk}/evidence").json()
+    assert [e["relied_on"] for e in api] == [True, False, False]
+    history = client.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert "认定事实所依据的证据" in history and f"证据{good.number}" in history
