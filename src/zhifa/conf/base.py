@@ -272,5 +272,6 @@ ZHIFA_ACCESS_GRANT_MAX_DAYS = env.int("ZHIFA_ACCESS_GRANT_MAX_DAYS", default=30)
 
 # Outbound push of publications (publicity/push.py): retry backoff = base × 2^(attempts−1), capped.
 ZHIFA_PORTAL_CACHE_SECONDS = env.int("ZHIFA_PORTAL_CACHE_SECONDS", default=60)  # portal counts, agency list
+ZHIFA_PORTAL_PROBE_ROWS = env.int("ZHIFA_PORTAL_PROBE_ROWS", default=3000)  # publicity.selectors.NewestFirstSearch
 ZHIFA_PUSH_BACKOFF_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_SECONDS", default=30)
 ZHIFA_PUSH_BACKOFF_MAX_SECONDS = env.int("ZHIFA_PUSH_BACKOFF_MAX_SECONDS", default=3600)

@@ -83,7 +83,7 @@ class PortalPaginator(CappedPaginator):
 
 def portal(request):
     params = search_params(request.GET)
-    qs = selectors.published_publications(**params).only(*selectors.PUBLIC_LIST_FIELDS)
+    qs = selectors.portal_search(params)
     query = request.GET.copy()
     query.pop("page", None)
     page = PortalPaginator(qs, 20, key=repr(sorted(params.items()))).get_page(request.GET.get("page"))
