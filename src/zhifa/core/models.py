@@ -66,3 +66,15 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_status_display()}"
+
+
+class Confidentiality(models.TextChoices):
+    """PEN-22 / PUB-08 / PUB-09: the confidentiality level of a record, document or publication.
+    Records' access checks and publicity both read it: state and commercial secrets are never
+    published; internal and personal items only with a recorded consent or public-interest decision."""
+
+    PUBLIC = "public", "可公开"
+    INTERNAL = "internal", "内部事务信息"
+    PERSONAL = "personal", "个人隐私"
+    COMMERCIAL_SECRET = "commercial_secret", "商业秘密"
+    STATE_SECRET = "state_secret", "国家秘密"

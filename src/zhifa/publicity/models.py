@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 
 from zhifa.core.append_only import AppendOnlyError, AppendOnlyModel
+from zhifa.core.models import Confidentiality  # noqa: F401 -- shared with records (PUB-09)
 from zhifa.org.models import Agency
 
 
@@ -38,17 +39,6 @@ class PartyKind(models.TextChoices):
     PERSON = "person", "自然人"
     ORGANISATION = "organisation", "法人或其他组织"
     INDIVIDUAL_BUSINESS = "individual_business", "个体工商户"
-
-
-class Confidentiality(models.TextChoices):
-    """PUB-09: state and commercial secrets are never published; internal and personal items only
-    with a recorded consent or public-interest decision."""
-
-    PUBLIC = "public", "可公开"
-    INTERNAL = "internal", "内部事务信息"
-    PERSONAL = "personal", "涉及个人隐私"
-    COMMERCIAL_SECRET = "commercial_secret", "商业秘密"
-    STATE_SECRET = "state_secret", "国家秘密"
 
 
 NEVER_PUBLISHED = (Confidentiality.COMMERCIAL_SECRET, Confidentiality.STATE_SECRET)

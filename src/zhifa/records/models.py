@@ -15,16 +15,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from zhifa.core.append_only import AppendOnlyModel
-
-
-class Confidentiality(models.TextChoices):
-    """PEN-22 / PUB-08: what publicity and access checks withhold (issue 6, item 8)."""
-
-    PUBLIC = "public", "可公开"
-    INTERNAL = "internal", "内部"
-    PERSONAL = "personal", "个人信息"
-    COMMERCIAL_SECRET = "commercial_secret", "商业秘密"
-    STATE_SECRET = "state_secret", "国家秘密"
+from zhifa.core.models import Confidentiality  # noqa: F401 -- shared with publicity (PEN-22)
 
 
 class Evidence(AppendOnlyModel):
