@@ -8,13 +8,11 @@ the rebuild, and the root at the signed size against the latest signed tree head
 from __future__ import annotations
 
 import hashlib
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zhifa.core.canonical import hash_name, row_digest
@@ -75,49 +73,6 @@ END"""
 _SQLITE_ROWS = f"""SELECT seq, leaf_hash, covers = '[]', CAST(X'00' || ({_SQLITE_LEAF}) AS BLOB)
 FROM "ledger_entry" ORDER BY seq"""
 _CHUNK = 4096  # entries per fetch; a multiple of the node block size
-
-
-_DONE = object()
-
-
-def _read_ahead(chunks: Callable[[], Iterable], depth: int = 4) -> Iterator:
-    """The items of `chunks()`, fetched by a reader thread on its own database connection while the
-    caller hashes the ones before: SQLite renders the leaf bytes with the GIL released and
-    PostgreSQL works in its own process, so on two cores the reading overlaps the hashing. The
-    queue holds at most `depth` chunks, so memory stays flat."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in chunks():
-                if not put(chunk):
-                    return
-            put(_DONE)
-        except BaseException as exc:  # handed to the caller, raised there
-            put(exc)
-        finally:
-            connections.close_all()  # this thread's own connections
-
-    reader = threading.Thread(target=read, name="ledger-verify-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := q.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
 
 
 def _sqlite_chunks() -> Iterator[list]:
@@ -186,15 +141,12 @@ def _check_node(report: Report, stored, level: int, index: int, h: bytes) -> Non
                    message=f"账本树节点（第 {level} 层第 {index} 个）与由条目重建的不符：节点表被改动。")
 
 
-def ledger_verify(*, progress=None, read_ahead: bool | None = None) -> Report:
+def ledger_verify(*, progress=None) -> Report:
     """progress: an optional callable(n), called with the number of entries done every few thousand
-    (the command's progress bar). read_ahead: read entries in a second thread (`_read_ahead`); by
-    default whenever the caller is not inside a transaction, whose uncommitted rows another
-    connection could not see."""
-    if read_ahead is None:
-        read_ahead = not connection.in_atomic_block
-    source = _sqlite_chunks if connection.vendor == "sqlite" else _entry_chunks
-    chunks = _read_ahead(source) if read_ahead else source()
+    (the command's progress bar)."""
+    # (Reading the next chunk in a second thread while this one hashes was tried: no gain, the
+    # fetch holds the GIL for most of its time -- docs/performance.md "Ledger".)
+    chunks = _sqlite_chunks() if connection.vendor == "sqlite" else _entry_chunks()
     name = hash_name()
     h = hasher(name)
     fromhex = bytes.fromhex
