@@ -49,6 +49,15 @@ def annual_report_published(*, year: int, agency_id: int | None = None):
     return qs.order_by("-published_at", "-id").first()
 
 
+def _year_has_decisions(year: int, agency_id: int | None) -> bool:
+    """Whether the platform holds any decision of `year` to report (a year before the platform was
+    in use has no report to be late with)."""
+    from zhifa.publicity.models import Publication
+
+    qs = Publication.objects.filter(decided_on__year=year)
+    return (qs.filter(agency_id=agency_id) if agency_id else qs).exists()
+
+
 def annual_report_status(*, on_date, agency_id: int | None = None) -> dict:
     """The workbench tile (P11, PUB-13): the year being reported on `on_date` (a local date), its
     due date (20 January of the next year), the days left, the published report if there is one,
@@ -58,7 +67,8 @@ def annual_report_status(*, on_date, agency_id: int | None = None) -> dict:
     year = report_year_for(on_date)
     due = report_due(year)
     previous = None  # last year's report, past its due date and still unpublished (P12)
-    if (on_date - report_due(year - 1)).days > 0 and not annual_report_published(year=year - 1, agency_id=agency_id):
+    if ((on_date - report_due(year - 1)).days > 0 and _year_has_decisions(year - 1, agency_id)
+            and not annual_report_published(year=year - 1, agency_id=agency_id)):
         previous = {"year": year - 1, "days_overdue": (on_date - report_due(year - 1)).days}
     return {"year": year, "due": due, "days_left": (due - on_date).days,
             "published": annual_report_published(year=year, agency_id=agency_id), "overdue": previous}

@@ -123,12 +123,16 @@ def test_publish_stores_hashes_and_ledgers_the_report(agency, clerk):  # noqa: F
     assert selectors.annual_report_published(year=2025) == again
 
 
-def test_tile_counts_days_to_20_january():
+def test_tile_counts_days_to_20_january(agency, clerk):  # noqa: F811
     status = selectors.annual_report_status(on_date=dt.date(2026, 11, 30))
     assert (status["year"], status["due"], status["days_left"]) == (2026, dt.date(2027, 1, 20), 51)
     assert status["published"] is None
     status = selectors.annual_report_status(on_date=dt.date(2027, 1, 20))  # last day for 2026
     assert (status["year"], status["days_left"]) == (2026, 0)
+    assert status["overdue"] is None  # nothing was decided in 2025 on the platform: no report to be late with
+    open_penalty(agency, clerk, source_pk=7, decided=dt.date(2025, 6, 3))
+    open_penalty(agency, clerk, source_pk=8, decided=dt.date(2026, 6, 3))
+    status = selectors.annual_report_status(on_date=dt.date(2027, 1, 20))
     assert status["overdue"] == {"year": 2025, "days_overdue": 365}  # never published
     status = selectors.annual_report_status(on_date=dt.date(2027, 1, 23))
     assert status["year"] == 2027 and status["overdue"] == {"year": 2026, "days_overdue": 3}
