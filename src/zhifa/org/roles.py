@@ -46,7 +46,8 @@ def user_roles(user) -> set[str]:
 
 
 def forget_roles(user) -> None:
-    user.__dict__.pop(ROLES_CACHE, None)
+    if hasattr(user, ROLES_CACHE):
+        delattr(user, ROLES_CACHE)
 
 
 def has_role(user, role: str) -> bool:
