@@ -108,3 +108,19 @@ def test_case_list_and_page_budget(penalty_world, officer, officer_client, djang
         assert officer_client.get("/work/cases/").status_code == 200
     with django_assert_max_num_queries(19):
         assert officer_client.get(f"/work/cases/{filed.pk}/").status_code == 200
+
+
+def test_open_deadlines_of_a_case_come_from_the_case_index(penalty_world):
+    """SQLite once answered "this case's open deadlines" by walking the (closed_at, act_by) index
+    over every open deadline of every case; the (case, closed_at) index serves it directly."""
+    from django.db import connection
+
+    from zhifa.cases.models import CaseDeadline
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans from table statistics and scans a test-sized table")
+    case = register_case(penalty_world)
+    qs = CaseDeadline.objects.filter(case=case, closed_at__isnull=True)
+    plan = qs.explain()
+    assert "deadline_case_open" in plan and "closed__" not in plan, plan
+    assert [d.key for d in qs] == ["PEN-26"]
