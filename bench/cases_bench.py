@@ -351,7 +351,8 @@ def service_times(agency: Agency, states: dict[str, list[int]], n: int = 20) -> 
     c.force_login(User.objects.get(username=f"bench-officer-{agency.pk}"))
     pages = (states["filed"] + states["executing"] + states["archived"])[:n]
     filed = states["filed"][n:2 * n]
-    registered = [states["registered"].pop() for _ in range(min(n, len(states["registered"])))]  # not in the pools
+    # taken off the list, so the transition pools do not meet them again
+    registered = [states["registered"].pop() for _ in range(min(n, len(states["registered"])))]
     executing = states["executing"][-n:]
     jobs = [("list", [("get", "/api/v1/cases/?limit=50", None)] * n),
             ("page", [("get", f"/api/v1/cases/{i}", None) for i in pages]),

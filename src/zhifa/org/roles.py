@@ -66,7 +66,8 @@ def _descendants(model, root_ids: set[int]) -> set[int]:
     """The ids of the roots and everything below them through `parent` (breadth first, cycle-safe)."""
     seen, frontier = set(root_ids), set(root_ids)
     while frontier:
-        frontier = set(model.objects.filter(parent_id__in=frontier).order_by().values_list("pk", flat=True)) - seen
+        children = model.objects.filter(parent_id__in=frontier).order_by().values_list("pk", flat=True)
+        frontier = set(children) - seen
         seen |= frontier
     return seen
 

@@ -57,19 +57,21 @@ def officer_may_act(*, officer: Officer, category_code: str, region_code: str, o
 
 
 def officers_may_act(*, officers, category_code: str, region: Region | None, on_date: dt.date,
-                     kind: str = Certificate.Kind.ENFORCEMENT, region_code: str = "") -> dict[int, Eligibility]:
+                     kind: str = Certificate.Kind.ENFORCEMENT,
+                     region_code: str = "") -> dict[int, Eligibility]:
     """`officer_may_act` for a team at once (PEN-16 checks every officer of a step), by officer id:
     two queries however many officers there are (plus the history of a certificate judged on a
     past date). `region` is the case's region; its ancestors are walked through `parent`."""
     chain = region_chain(region)
     # Re-read the officers: callers often hold instances from before a deactivation.
-    active = dict(Officer.objects.filter(pk__in=[o.pk for o in officers]).order_by().values_list("pk", "active"))
-    through_c, through_r = Certificate.categories.through, Certificate.regions.through
+    active = dict(Officer.objects.filter(pk__in=[o.pk for o in officers]).order_by()
+                  .values_list("pk", "active"))
+    categories = Certificate.categories.through.objects.filter(certificate_id=OuterRef("pk"),
+                                                               enforcementcategory__code=category_code)
+    regions = Certificate.regions.through.objects.filter(certificate_id=OuterRef("pk"),
+                                                         region_id__in=[r.pk for r in chain])
     certs = (Certificate.objects.filter(holder_id__in=[pk for pk, on in active.items() if on], kind=kind)
-             .annotate(covers_category=Exists(through_c.objects.filter(certificate_id=OuterRef("pk"),
-                                                                        enforcementcategory__code=category_code)),
-                       covers_region=Exists(through_r.objects.filter(certificate_id=OuterRef("pk"),
-                                                                      region_id__in=[r.pk for r in chain])))
+             .annotate(covers_category=Exists(categories), covers_region=Exists(regions))
              .order_by("-expires_on", "-pk"))
     by_holder: dict[int, list[Certificate]] = {}
     for cert in certs:

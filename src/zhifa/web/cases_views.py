@@ -30,8 +30,8 @@ def _is_htmx(request) -> bool:
 
 
 def _case_or_404(request, case_id: int) -> Case:
-    case = (selectors.visible_cases(request.user).select_related("agency__region__parent__parent", "matter__category",
-                                                                 "lead_officer", "created_by")
+    case = (selectors.visible_cases(request.user)
+            .select_related("agency__region__parent__parent", "matter__category", "lead_officer", "created_by")
             .filter(pk=case_id).first())
     if case is None:
         raise Http404("未找到该案件，或者您无权查看。")
@@ -145,8 +145,8 @@ def _page_context(request, case: Case, *, step_state: dict | None = None) -> dic
         state = step_state.get(step.transition.action, {})
         steps.append({
             "step": step, "t": step.transition,
-            "widgets": step_widgets(step.fields, case=case, values=state.get("values"), errors=state.get("errors"),
-                                    team=team),
+            "widgets": step_widgets(step.fields, case=case, values=state.get("values"),
+                                    errors=state.get("errors"), team=team),
             "refusal": state.get("refusal"), "warnings": state.get("warnings") or [],
             "warn_reason": state.get("warn_reason", ""),
         })

@@ -25,7 +25,8 @@ PROPOSAL = {"outcome": "penalty", "penalty_types": ["warning", "fine"], "fine_am
 
 @pytest.fixture
 def officer(penalty_world):
-    user = get_user_model().objects.create_user("budget-li", password="pw-123456-x", agency=penalty_world.agency)
+    user = get_user_model().objects.create_user("budget-li", password="pw-123456-x",
+                                                agency=penalty_world.agency)
     user.groups.add(roles.ensure_groups()[roles.OFFICER])
     return user
 
@@ -53,7 +54,8 @@ def _executing(world, actor):
                                              "party_signed": True})
     _move(case, "conclude_investigation", actor, {"report": "调查终结"})
     _move(case, "propose", actor, PROPOSAL)
-    _move(case, "serve_notice", actor, {"method": "direct", "served_on": (today - dt.timedelta(days=20)).isoformat()})
+    served = (today - dt.timedelta(days=20)).isoformat()
+    _move(case, "serve_notice", actor, {"method": "direct", "served_on": served})
     _move(case, "decide", actor, {"performance": "十五日内缴纳", "remedies": "六十日内申请行政复议", "head_signed": True})
     _move(case, "serve_decision", actor, {"method": "direct", "served_on": today.isoformat()})
     return case

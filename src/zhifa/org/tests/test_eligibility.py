@@ -117,11 +117,11 @@ def test_team_answer_matches_one_by_one_in_fixed_queries(world, django_assert_ma
                                                ("王五", [world["province"]], [world["market"]]),
                                                ("赵六", [world["city"]], [world["env"]]),
                                                ("钱七", [world["city"]], [world["market"]])]):
-        o = services.officer_register(name=name, id_number=make_resident_id("369102", dt.date(1980 + i, 1, 2), 30 + i),
-                                      agency=world["agency"], actor=actor)
+        id_number = make_resident_id("369102", dt.date(1980 + i, 1, 2), 30 + i)
+        o = services.officer_register(name=name, id_number=id_number, agency=world["agency"], actor=actor)
         c = services.certificate_issue(holder=o, number=f"JC09{i:02d}", issued_on=TODAY - dt.timedelta(days=10),
-                                       expires_on=TODAY + dt.timedelta(days=10), categories=cats, regions=regions,
-                                       actor=actor)
+                                       expires_on=TODAY + dt.timedelta(days=10), categories=cats,
+                                       regions=regions, actor=actor)
         team.append(o)
     services.certificate_suspend(certificate=c, reason="接受调查", actor=actor)
     services.officer_deactivate(officer=team[2], reason="调离", actor=actor)  # team[2] keeps its stale instance
