@@ -180,12 +180,11 @@ def _check_source(case: Case, procedure: Procedure, t: Transition) -> None:
         )
 
 
-def _check_date(case: Case, on_date: dt.date) -> None:
-    """The record of a case runs forward (REC-01): a step is not dated before the step before it,
-    nor after today."""
+def _check_date(last: dt.date | None, on_date: dt.date) -> None:
+    """The record of a case runs forward (REC-01): a step is not dated before the step before it
+    (`last`, the date of the case's last status row), nor after today."""
     if on_date > timezone.localdate():
         raise DomainError("办理日期不能晚于今天。", code="invalid", rule="REC-01", fields={"on_date": "不能晚于今天"})
-    last = StatusEntry.objects.filter(case=case).order_by("-seq").values_list("on_date", flat=True).first()
     if last is not None and on_date < last:
         raise DomainError(f"办理日期不能早于上一环节的日期（{last:%Y年%m月%d日}）（规则 REC-01）。", code="invalid",
                           rule="REC-01", fields={"on_date": "早于上一环节的日期"})
@@ -202,16 +201,19 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
     input, runs the guards, appends the status row, applies the effects, writes the ledger entry,
     and schedules side effects after commit. Refusals raise TransitionRefused (409) with the rule."""
     with transaction.atomic():
-        # Lock the case row only (of=self); the agency, region, matter and category come along
-        # because nearly every guard reads them.
+        # Lock the case row only (of=self); the agency with its region chain (settings are looked
+        # up along it), the matter and its category come along because nearly every guard reads them.
         locked = (Case.objects.select_for_update(of=("self",))
-                  .select_related("agency__region", "matter__category").get(pk=case.pk))
+                  .select_related("agency__region__parent__parent", "matter__category").get(pk=case.pk))
         procedure = get_procedure(locked.procedure)
         t = procedure.transition(action)
         _check_source(locked, procedure, t)
         cleaned = clean_input(t.inputs, data, rule=t.rule or None)
         today = on_date or timezone.localdate()
-        _check_date(locked, today)
+        # The case's last status row (its seq and date): nobody else can add one while we hold the lock.
+        last_seq, last_on = (StatusEntry.objects.filter(case=locked).order_by("-seq")
+                             .values_list("seq", "on_date").first() or (0, None))
+        _check_date(last_on, today)
         ctx = TransitionContext(case=locked, procedure=procedure, transition=t, actor=actor, data=cleaned,
                                 on_date=today, warn_reason=(warn_reason or "").strip())
         _run_guards(ctx)
@@ -222,9 +224,8 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
                 fields={"warn_reason": "存在需要说明理由的提示，请填写理由。"}, blockers=ctx.warnings,
             )
         from_state = locked.state
-        last = StatusEntry.objects.filter(case=locked).order_by("-seq").values_list("seq", flat=True).first() or 0
         ctx.entry = StatusEntry.objects.create(
-            case=locked, seq=last + 1, action=t.action, action_label=t.label, from_state=from_state,
+            case=locked, seq=last_seq + 1, action=t.action, action_label=t.label, from_state=from_state,
             to_state=t.target or from_state, actor=actor if getattr(actor, "pk", None) else None,
             at=timezone.now(), on_date=today, data=cleaned,
             warnings=[{**w, "reason": ctx.warn_reason} for w in ctx.warnings], reason=ctx.warn_reason,

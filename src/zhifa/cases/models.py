@@ -189,7 +189,11 @@ class CaseDeadline(models.Model):
         verbose_name = "案件期限"
         verbose_name_plural = "案件期限"
         ordering = ["due_on"]
-        indexes = [models.Index(fields=["closed_at", "act_by"])]
+        indexes = [models.Index(fields=["closed_at", "act_by"]),
+                   # a case's open deadlines (list, page, every step that opens or closes one): without
+                   # it SQLite answers `case_id = ? AND closed_at IS NULL` from the index above, by
+                   # walking every open deadline of every case
+                   models.Index(fields=["case", "closed_at"], name="deadline_case_open")]
 
     @property
     def open(self) -> bool:

@@ -513,15 +513,18 @@ def setting_value(key: str, *, agency: Agency | None = None):
     if key not in settings_registry.DEFAULTS:
         raise KeyError(key)
     if agency is not None:
-        row = CatalogSetting.objects.filter(key=key, agency=agency).first()
-        if row:
-            return settings_registry.coerce(key, row.value)
-        region = agency.region
-        while region is not None:
-            row = CatalogSetting.objects.filter(key=key, region=region, agency=None).first()
-            if row:
-                return settings_registry.coerce(key, row.value)
+        chain, region = [], agency.region  # nearest first; parents already loaded cost no query
+        while region is not None and region.pk not in chain:
+            chain.append(region.pk)
             region = region.parent
+        # One query for every row that could apply; the agency's own wins, then the nearest region.
+        rows = CatalogSetting.objects.filter(key=key).filter(
+            models.Q(agency=agency) | models.Q(agency=None, region_id__in=chain)).values_list(
+            "agency_id", "region_id", "value")
+        by_scope = {(None if a else r): v for a, r, v in rows}  # None: the agency's own
+        for scope in [None, *chain]:
+            if scope in by_scope:
+                return settings_registry.coerce(key, by_scope[scope])
     return settings_registry.DEFAULTS[key][0]
 
 

@@ -123,6 +123,17 @@ def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
     items = list(entries)
     if not items:
         return []
+    # Everything that does not depend on the position (the rows re-read and hashed, the canonical
+    # texts) is done before the head is locked: the lock serialises every writer until commit.
+    prepared = []
+    for item in items:
+        kind, subject = str(item["kind"]), item["subject"]
+        subject = subject if isinstance(subject, str) else subject_of(subject)
+        covers = [row_cover(r) for r in item.get("rows", ())] + [
+            {"file": f["name"], **{k: v for k, v in f.items() if k != "name"}} for f in item.get("files", ())
+        ]
+        prepared.append((kind, subject, *_canonical_text(item.get("payload"), "{}"),
+                         *_canonical_text(covers, "[]")))
     size = _lock_head(connection)
     actor_id, actor_name = actor_label(actor)
     recorded_at = timezone.now()
@@ -132,14 +143,8 @@ def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
     when = canonical_json(recorded_at).decode()
     db_when = connection.ops.adapt_datetimefield_value(recorded_at)
     rows, values, new_leaves = [], [], {}
-    for seq, item in enumerate(items, start=size + 1):
-        kind, subject = str(item["kind"]), item["subject"]
-        subject = subject if isinstance(subject, str) else subject_of(subject)
-        payload_text, payload = _canonical_text(item.get("payload"), "{}")
-        covers = [row_cover(r) for r in item.get("rows", ())] + [
-            {"file": f["name"], **{k: v for k, v in f.items() if k != "name"}} for f in item.get("files", ())
-        ]
-        covers_text, covers = _canonical_text(covers, "[]")
+    for seq, parts in enumerate(prepared, start=size + 1):
+        kind, subject, payload_text, payload, covers_text, covers = parts
         data = (f'{before_covers}{covers_text},"kind":{_quote(kind)},"payload":{payload_text},'
                 f'"recorded_at":{when},"seq":{seq},"subject":{_quote(subject)}}}').encode()
         leaf = digest(b"\x00" + data)

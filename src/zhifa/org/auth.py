@@ -16,9 +16,9 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 
 from .models import ApiToken
+from .roles import ADMIN as ADMIN_GROUP
+from .roles import agency_ids_visible_to, user_roles
 from .services import token_digest
-
-ADMIN_GROUP = "系统管理员"
 
 
 def token_lookup(plaintext: str) -> ApiToken | None:
@@ -78,14 +78,14 @@ def user_may(user, scope: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    roles = set(user.groups.values_list("name", flat=True))
+    roles = user_roles(user)
     if any(scope in ROLE_SCOPES.get(role, ()) for role in roles):
         return True
     if not user.is_staff:
         return False
     if scope.endswith(":read"):
         return True
-    return user.groups.filter(name=ADMIN_GROUP).exists()
+    return ADMIN_GROUP in roles
 
 
 class StaffSessionAuth(APIKeyCookie):
@@ -132,11 +132,7 @@ def api_auth(scope: str) -> list:
 def visible_agency_ids(request) -> set[int] | None:
     """None: every agency. An agency's token sees that agency; a session user sees the agencies
     `roles.agencies_visible_to` gives (own agency and below; a supervisor's region; admins all)."""
-    from .roles import agencies_visible_to, is_admin
-
     token = getattr(request, "api_token", None)
     if token is not None:
         return None if not token.agency_id else {token.agency_id}
-    if is_admin(request.user):
-        return None
-    return set(agencies_visible_to(request.user).values_list("pk", flat=True))
+    return agency_ids_visible_to(request.user)

@@ -29,10 +29,25 @@ def ensure_groups() -> dict[str, Group]:
     return {name: Group.objects.get_or_create(name=name)[0] for name in ALL_ROLES}
 
 
+ROLES_CACHE = "_zhifa_roles"
+
+
 def user_roles(user) -> set[str]:
+    """The user's roles, read once per user object (a request's `request.user` is a fresh object
+    each request). Like Django's own permission cache on the user; `user.groups.add/remove/clear`
+    drops it (org.signals), and a user re-read from the database starts without it."""
     if not (user and user.is_authenticated and user.is_active):
         return set()
-    return set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+    cached = getattr(user, ROLES_CACHE, None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        setattr(user, ROLES_CACHE, cached)
+    return set(cached)
+
+
+def forget_roles(user) -> None:
+    if hasattr(user, ROLES_CACHE):
+        delattr(user, ROLES_CACHE)
 
 
 def has_role(user, role: str) -> bool:
@@ -51,20 +66,27 @@ def _descendants(model, root_ids: set[int]) -> set[int]:
     """The ids of the roots and everything below them through `parent` (breadth first, cycle-safe)."""
     seen, frontier = set(root_ids), set(root_ids)
     while frontier:
-        frontier = set(model.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - seen
+        children = model.objects.filter(parent_id__in=frontier).order_by().values_list("pk", flat=True)
+        frontier = set(children) - seen
         seen |= frontier
     return seen
 
 
-def agencies_visible_to(user) -> QuerySet[Agency]:
+def agency_ids_visible_to(user) -> set[int] | None:
+    """The ids of the agencies `user` may see; None: all of them (admins)."""
     if not (user and user.is_authenticated and user.is_active):
-        return Agency.objects.none()
+        return set()
     if is_admin(user):
-        return Agency.objects.all()
+        return None
     ids: set[int] = set()
     if user.agency_id:
         ids |= _descendants(Agency, {user.agency_id})
     if user.supervised_region_id and has_role(user, SUPERVISOR):
         regions = _descendants(Region, {user.supervised_region_id})
         ids |= set(Agency.objects.filter(region_id__in=regions).values_list("pk", flat=True))
-    return Agency.objects.filter(pk__in=ids)
+    return ids
+
+
+def agencies_visible_to(user) -> QuerySet[Agency]:
+    ids = agency_ids_visible_to(user)
+    return Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=ids)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from .models import Agency, Certificate, EnforcementCategory, Officer, Region
@@ -26,14 +26,20 @@ class Eligibility:
         return self.ok
 
 
-def region_chain_codes(region_code: str) -> list[str]:
-    """The region and its ancestors, so a certificate for a city covers its districts."""
-    codes, region, seen = [], Region.objects.filter(code=region_code).select_related("parent").first(), set()
+def region_chain(region: Region | None) -> list[Region]:
+    """The region and its ancestors, nearest first, so a certificate for a city covers its
+    districts. Walks `parent`: ancestors loaded with the region (select_related) cost no query."""
+    chain, seen = [], set()
     while region is not None and region.pk not in seen:
-        codes.append(region.code)
+        chain.append(region)
         seen.add(region.pk)
         region = region.parent
-    return codes
+    return chain
+
+
+def region_chain_codes(region_code: str) -> list[str]:
+    region = Region.objects.filter(code=region_code).select_related("parent__parent__parent").first()
+    return [r.code for r in region_chain(region)]
 
 
 def officer_may_act(*, officer: Officer, category_code: str, region_code: str, on_date: dt.date,
@@ -45,28 +51,61 @@ def officer_may_act(*, officer: Officer, category_code: str, region_code: str, o
     The expiry is judged by date; 暂扣 and 注销 by the status the certificate had at the end of D
     (from its history), so an act done before a suspension stays lawful afterwards.
     """
-    # Read the flag from the database: callers often hold an instance from before a deactivation.
-    if not Officer.objects.filter(pk=officer.pk, active=True).exists():
-        return Eligibility(False, f"{officer.name}已不在执法岗位，不得从事执法活动（PEN-16）。", None, "officer_inactive")
-    certs = list(officer.certificates.filter(kind=kind).prefetch_related("categories", "regions")
-                 .order_by("-expires_on", "-pk"))
+    region = Region.objects.filter(code=region_code).select_related("parent__parent__parent").first()
+    return officers_may_act(officers=[officer], category_code=category_code, region=region, on_date=on_date,
+                            kind=kind, region_code=region_code)[officer.pk]
+
+
+def officers_may_act(*, officers, category_code: str, region: Region | None, on_date: dt.date,
+                     kind: str = Certificate.Kind.ENFORCEMENT,
+                     region_code: str = "") -> dict[int, Eligibility]:
+    """`officer_may_act` for a team at once (PEN-16 checks every officer of a step), by officer id:
+    two queries however many officers there are (plus the history of a certificate judged on a
+    past date). `region` is the case's region; its ancestors are walked through `parent`."""
+    chain = region_chain(region)
+    # Re-read the officers: callers often hold instances from before a deactivation.
+    active = dict(Officer.objects.filter(pk__in=[o.pk for o in officers]).order_by()
+                  .values_list("pk", "active"))
+    categories = Certificate.categories.through.objects.filter(certificate_id=OuterRef("pk"),
+                                                               enforcementcategory__code=category_code)
+    regions = Certificate.regions.through.objects.filter(certificate_id=OuterRef("pk"),
+                                                         region_id__in=[r.pk for r in chain])
+    certs = (Certificate.objects.filter(holder_id__in=[pk for pk, on in active.items() if on], kind=kind)
+             .annotate(covers_category=Exists(categories), covers_region=Exists(regions))
+             .order_by("-expires_on", "-pk"))
+    by_holder: dict[int, list[Certificate]] = {}
+    for cert in certs:
+        by_holder.setdefault(cert.holder_id, []).append(cert)
+    out = {}
+    for officer in officers:
+        if not active.get(officer.pk):
+            out[officer.pk] = Eligibility(False, f"{officer.name}已不在执法岗位，不得从事执法活动（PEN-16）。", None,
+                                          "officer_inactive")
+            continue
+        out[officer.pk] = _eligibility(officer, by_holder.get(officer.pk, []), category_code,
+                                       chain[0].name if chain else region_code, on_date, kind)
+    return out
+
+
+def _eligibility(officer: Officer, certs: list[Certificate], category_code: str, region_name: str,
+                 on_date: dt.date, kind: str) -> Eligibility:
+    """One officer's answer from their certificates of `kind`, latest expiry first, each annotated
+    with whether it covers the category and the region."""
     kind_label = Certificate.Kind(kind).label
     if not certs:
         return Eligibility(False, f"{officer.name}未持有{kind_label}，不得从事执法活动（PEN-16）。", None,
                            "no_certificate")
     if kind == Certificate.Kind.ENFORCEMENT:
-        covering = [c for c in certs if any(cat.code == category_code for cat in c.categories.all())]
+        covering = [c for c in certs if c.covers_category]
         if not covering:
             name = EnforcementCategory.objects.filter(code=category_code).values_list("name", flat=True).first()
             return Eligibility(False, f"{officer.name}的{kind_label}未载明“{name or category_code}”执法类别（PEN-16）。",
                                certs[0], "category_not_covered")
     else:
         covering = certs
-    chain = set(region_chain_codes(region_code))
-    in_region = [c for c in covering if any(r.code in chain for r in c.regions.all())]
+    in_region = [c for c in covering if c.covers_region]
     if not in_region:
-        name = Region.objects.filter(code=region_code).values_list("name", flat=True).first()
-        return Eligibility(False, f"{officer.name}的{kind_label}执法区域不包括{name or region_code}（PEN-16）。",
+        return Eligibility(False, f"{officer.name}的{kind_label}执法区域不包括{region_name}（PEN-16）。",
                            covering[0], "region_not_covered")
     refusals = []
     for cert in in_region:  # latest expiry first

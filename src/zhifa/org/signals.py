@@ -12,6 +12,7 @@ from django.db.models.signals import m2m_changed
 from simple_history.models import HistoricalRecords
 
 from .models import AuthEvent
+from .roles import forget_roles
 
 K = AuthEvent.Kind
 
@@ -59,6 +60,8 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
 
 def on_groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     """User.groups changed, from either side (user.groups.add / group.user_set.add)."""
+    if not reverse and action.startswith("post_"):
+        forget_roles(instance)  # the roles cached on this user object (org.roles.user_roles)
     if action == "pre_clear":
         related = instance.user_set if reverse else instance.groups
         instance._zhifa_cleared_pks = set(related.values_list("pk", flat=True))

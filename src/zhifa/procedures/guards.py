@@ -15,7 +15,7 @@ from zhifa.catalog.services import setting_value
 from zhifa.core.deadlines import compute_due
 from zhifa.core.identifiers import parse_resident_id
 from zhifa.org.models import Region
-from zhifa.org.selectors import officer_may_act, region_chain_codes
+from zhifa.org.selectors import officers_may_act, region_chain_codes
 
 from .common import fine_of
 
@@ -34,9 +34,11 @@ def eligible_officers(ctx: TransitionContext) -> tuple[list, list[str]]:
     if case.matter is None or case.matter.category is None:
         return [], ["本案未关联载明执法类别的执法事项，无法核验执法证件（规则 PEN-16）。"]
     ok, refusals = [], []
-    for officer in acting_officers(ctx):
-        e = officer_may_act(officer=officer, category_code=case.matter.category.code,
-                            region_code=case.agency.region.code, on_date=ctx.on_date)
+    team = acting_officers(ctx)
+    checked = officers_may_act(officers=team, category_code=case.matter.category.code,
+                               region=case.agency.region, on_date=ctx.on_date)
+    for officer in team:
+        e = checked[officer.pk]
         (ok if e else refusals).append(officer if e else e.reason)
     return ok, refusals
 

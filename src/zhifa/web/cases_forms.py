@@ -145,11 +145,11 @@ def step_raw(fields: tuple[Field, ...], post) -> dict:
 
 
 def step_widgets(fields: tuple[Field, ...], *, case, values: dict | None = None,
-                 errors: dict | None = None) -> list[dict]:
+                 errors: dict | None = None, team: list[tuple[str, str]] | None = None) -> list[dict]:
     """What the template needs to draw each declared field: its input type, choices, the value
-    entered and any error named by the engine."""
+    entered and any error named by the engine. `team`: the (id, name) choices of an officers field,
+    when the caller has the case team already (read here otherwise)."""
     values, errors = values or {}, errors or {}
-    team = None
     out = []
     for f in fields:
         choices = list(f.choices)

@@ -30,8 +30,8 @@ def _is_htmx(request) -> bool:
 
 
 def _case_or_404(request, case_id: int) -> Case:
-    case = (selectors.visible_cases(request.user).select_related("agency", "agency__region", "matter",
-                                                                 "lead_officer", "created_by")
+    case = (selectors.visible_cases(request.user)
+            .select_related("agency__region__parent__parent", "matter__category", "lead_officer", "created_by")
             .filter(pk=case_id).first())
     if case is None:
         raise Http404("未找到该案件，或者您无权查看。")
@@ -140,11 +140,13 @@ def _page_context(request, case: Case, *, step_state: dict | None = None) -> dic
     detail = selectors.case_detail(case, actor=request.user, with_steps=can_act)
     step_state = step_state or {}
     steps = []
+    team = [(str(link.officer_id), link.officer.name) for link in detail.officers if not link.recused]
     for step in detail.steps:
         state = step_state.get(step.transition.action, {})
         steps.append({
             "step": step, "t": step.transition,
-            "widgets": step_widgets(step.fields, case=case, values=state.get("values"), errors=state.get("errors")),
+            "widgets": step_widgets(step.fields, case=case, values=state.get("values"),
+                                    errors=state.get("errors"), team=team),
             "refusal": state.get("refusal"), "warnings": state.get("warnings") or [],
             "warn_reason": state.get("warn_reason", ""),
         })

@@ -91,3 +91,28 @@ def test_settings_defaults_and_overrides(agency, other_agency, region, admin_use
     assert services.setting_value("hearing_fine_org", agency=agency) == 100000
     with pytest.raises(DomainError):
         services.setting_set(key="hearing_fine_person", value="很多", agency=agency, actor=admin_user)
+
+
+def test_setting_is_the_nearest_override_in_one_query(admin_user, django_assert_num_queries):
+    """setting_value: the agency's own value, else the nearest region above it, else the default —
+    one query once the agency's region chain is loaded."""
+    from zhifa.org.models import Agency, Region
+
+    province = Region.objects.create(code="370000", name="甲省", level=Region.Level.PROVINCE)
+    city = Region.objects.create(code="370100", name="乙市", level=Region.Level.CITY, parent=province)
+    county = Region.objects.create(code="370102", name="丙区", level=Region.Level.COUNTY, parent=city)
+    agency = Agency.objects.create(name="丙区市场监督管理局", credit_code="11370102MB0000001X", region=county)
+    key = "min_officers"
+
+    def value():
+        a = Agency.objects.select_related("region__parent__parent").get(pk=agency.pk)
+        with django_assert_num_queries(1):
+            return services.setting_value(key, agency=a)
+
+    assert value() == 2
+    services.setting_set(key=key, value=4, region=province, actor=admin_user)
+    assert value() == 4
+    services.setting_set(key=key, value=3, region=city, actor=admin_user)
+    assert value() == 3
+    services.setting_set(key=key, value=5, agency=agency, actor=admin_user)
+    assert value() == 5

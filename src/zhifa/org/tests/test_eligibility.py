@@ -101,3 +101,34 @@ def test_suspension_does_not_reach_back_before_it_was_recorded(world):
     type(first).objects.filter(pk=first.pk).update(history_date=first.history_date - dt.timedelta(days=7))
     assert ask(world).code == "suspended"
     assert ask(world, on=TODAY - dt.timedelta(days=3)).ok
+
+
+def test_team_answer_matches_one_by_one_in_fixed_queries(world, django_assert_max_num_queries):
+    """officers_may_act (the PEN-16 guard's batch form) gives each officer exactly what
+    officer_may_act gives, in two queries for the whole team (and one for the category's name in
+    the refusal that names it): refusals, a suspension, an inactive officer and a good one side by side."""
+    from zhifa.org.identity_fixtures import make_resident_id
+    from zhifa.org.models import Region
+    from zhifa.org.selectors import officers_may_act
+
+    actor = world["actor"]
+    team = [world["officer"]]
+    for i, (name, regions, cats) in enumerate([("李四", [world["other_city"]], [world["market"]]),
+                                               ("王五", [world["province"]], [world["market"]]),
+                                               ("赵六", [world["city"]], [world["env"]]),
+                                               ("钱七", [world["city"]], [world["market"]])]):
+        id_number = make_resident_id("369102", dt.date(1980 + i, 1, 2), 30 + i)
+        o = services.officer_register(name=name, id_number=id_number, agency=world["agency"], actor=actor)
+        c = services.certificate_issue(holder=o, number=f"JC09{i:02d}", issued_on=TODAY - dt.timedelta(days=10),
+                                       expires_on=TODAY + dt.timedelta(days=10), categories=cats,
+                                       regions=regions, actor=actor)
+        team.append(o)
+    services.certificate_suspend(certificate=c, reason="接受调查", actor=actor)
+    services.officer_deactivate(officer=team[2], reason="调离", actor=actor)  # team[2] keeps its stale instance
+    district = Region.objects.select_related("parent__parent__parent").get(code="369102")
+    with django_assert_max_num_queries(3):
+        together = officers_may_act(officers=team, category_code="SC", region=district, on_date=TODAY)
+    one_by_one = {o.pk: ask(world, officer=o) for o in team}
+    assert together == one_by_one
+    assert [together[o.pk].code for o in team] == ["ok", "region_not_covered", "officer_inactive",
+                                                   "category_not_covered", "suspended"]

@@ -83,3 +83,21 @@ def test_needs_two_factor(db):
     assert roles.needs_two_factor(_user("h", roles.HEAD))
     assert roles.needs_two_factor(_user("a", roles.ADMIN))
     assert not roles.needs_two_factor(_user("o", roles.OFFICER, roles.PUBLICITY))
+
+
+def test_roles_are_read_once_per_user_object_and_follow_group_changes(db, django_assert_num_queries):
+    """user_roles caches on the user object (one query per request however many checks); adding
+    or removing a group through the user drops the cache."""
+    user = _user("cache", roles.OFFICER)
+    with django_assert_num_queries(1):
+        assert roles.user_roles(user) == {roles.OFFICER}
+        assert roles.has_role(user, roles.OFFICER) and not roles.is_admin(user)
+    user.groups.add(roles.ensure_groups()[roles.ADMIN])
+    assert roles.is_admin(user)
+    user.groups.remove(roles.ensure_groups()[roles.ADMIN])
+    assert not roles.is_admin(user)
+    user.groups.clear()
+    assert roles.user_roles(user) == set()
+    fresh = get_user_model().objects.get(pk=user.pk)
+    roles.ensure_groups()[roles.REVIEWER].user_set.add(fresh)  # from the group's side: a new object sees it
+    assert roles.user_roles(get_user_model().objects.get(pk=user.pk)) == {roles.REVIEWER}
