@@ -59,10 +59,11 @@ def canonical_json(obj: Any) -> bytes:
     return json.dumps(obj, default=_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def row_values(model: type[models.Model], pk: Any) -> dict | None:
+def row_values(model: type[models.Model], pk: Any, *, leave_out: frozenset[str] = frozenset()) -> dict | None:
     """The stored values of one row, read back from the database (so in-memory rounding
-    cannot make a hash that verify will not find again)."""
-    names = [f.attname for f in model._meta.concrete_fields]
+    cannot make a hash that verify will not find again). leave_out: field names not hashed (columns
+    added to the table after the row was hashed -- `ledger.verify` asks for that)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in leave_out]
     row = model._base_manager.filter(pk=pk).values(*names).first()
     if row is None:
         return None
@@ -70,14 +71,14 @@ def row_values(model: type[models.Model], pk: Any) -> dict | None:
     return row
 
 
-def row_canonical(label: str, pk: Any) -> bytes | None:
+def row_canonical(label: str, pk: Any, *, leave_out: frozenset[str] = frozenset()) -> bytes | None:
     model = apps.get_model(label)
-    values = row_values(model, pk)
+    values = row_values(model, pk, leave_out=leave_out)
     if values is None:
         return None
     return canonical_json({"model": model._meta.label_lower, "pk": pk, "fields": values})
 
 
-def row_digest(label: str, pk: Any) -> str | None:
-    data = row_canonical(label, pk)
+def row_digest(label: str, pk: Any, *, leave_out: frozenset[str] = frozenset()) -> str | None:
+    data = row_canonical(label, pk, leave_out=leave_out)
     return None if data is None else digest(data)

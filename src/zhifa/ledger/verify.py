@@ -7,6 +7,7 @@ the rebuild, and the root at the signed size against the latest signed tree head
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -93,14 +94,40 @@ def _entry_chunks() -> Iterator[list]:
         yield chunk
 
 
-def _careful_leaf(seq) -> tuple[str | None, list, str | None]:
-    """(leaf hash re-derived from the decoded entry fields the reference way, covers, kind)."""
+def _careful_leaf(seq) -> tuple[str | None, list, str | None, object]:
+    """(leaf hash re-derived from the decoded entry fields the reference way, covers, kind, recorded_at)."""
     e = Entry.objects.filter(seq=seq).values(*_FIELDS).first()
     if e is None:
-        return None, [], None
+        return None, [], None, None
     data = entry_leaf_data(seq=e["seq"], recorded_at=e["recorded_at"], actor_id=e["actor_id"], actor=e["actor"],
                            kind=e["kind"], subject=e["subject"], payload=e["payload"], covers=e["covers"])
-    return leaf_hash(data), e["covers"] or [], e["kind"]
+    return leaf_hash(data), e["covers"] or [], e["kind"], e["recorded_at"]
+
+
+@functools.cache
+def _fields_added() -> dict[str, list[tuple[str, object]]]:
+    """{model label: [(field name, when its AddField migration was applied)]}, from the migration
+    graph and django_migrations. A row covered before a column existed was hashed without it, so
+    verify leaves such columns out for entries recorded before they were added: adding a field to
+    a covered model does not make the ledger report every older row as altered. (A removed or
+    renamed column cannot be recovered and is still reported.)"""
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import AddField
+
+    loader = MigrationLoader(connection)
+    applied = {key: row.applied for key, row in loader.applied_migrations.items()}
+    added: dict[str, list[tuple[str, object]]] = {}
+    for key, migration in loader.disk_migrations.items():
+        if key not in applied:
+            continue
+        for op in migration.operations:
+            if isinstance(op, AddField):
+                added.setdefault(f"{key[0]}.{op.model_name_lower}", []).append((op.name, applied[key]))
+    return added
+
+
+def _left_out(label: str, recorded_at) -> frozenset[str]:
+    return frozenset(name for name, when in _fields_added().get(label, ()) if recorded_at and recorded_at < when)
 
 
 def _stored_nodes() -> Iterator[tuple[int, int, str]]:
@@ -112,10 +139,10 @@ def _stored_nodes() -> Iterator[tuple[int, int, str]]:
             yield from rows
 
 
-def _check_covers(report: Report, seq: int, kind: str, covers: list) -> None:
+def _check_covers(report: Report, seq: int, kind: str, covers: list, recorded_at) -> None:
     for cover in covers:
         if "row" in cover:
-            found = row_digest(cover["row"], cover["pk"])
+            found = row_digest(cover["row"], cover["pk"], leave_out=_left_out(cover["row"], recorded_at))
             if found != cover["hash"]:
                 what = f"{cover['row']}:{cover['pk']}"
                 report.add(seq=seq, kind=kind, what=what, expected=cover["hash"], found=found,
@@ -171,7 +198,7 @@ def ledger_verify(*, progress=None) -> Report:
         for level, index, node in builder.push_many(leaves):
             _check_node(report, stored_nodes, level, index, node)
 
-    def one(seq, kind, stored_leaf: str, data: bytes | None, covers, careful: bool) -> None:
+    def one(seq, kind, stored_leaf: str, data: bytes | None, covers, careful: bool, recorded_at=None) -> None:
         """One entry the careful way. data: 0x00 || leaf bytes, or None; careful: data was derived
         from the decoded fields (else it is SQLite's fast rendering, trusted only if it matches)."""
         nonlocal expected_seq
@@ -180,7 +207,7 @@ def ledger_verify(*, progress=None) -> Report:
         elif covers is None and data is not None and h(data).hexdigest() == stored_leaf:
             computed = stored_leaf
         else:
-            computed, covers, kind = _careful_leaf(seq)
+            computed, covers, kind, recorded_at = _careful_leaf(seq)
         if seq != expected_seq:
             kind = kind or Entry.objects.filter(seq=seq).values_list("kind", flat=True).first()
             report.add(seq=seq, kind=kind, what="sequence", expected=expected_seq, found=seq,
@@ -191,7 +218,7 @@ def ledger_verify(*, progress=None) -> Report:
             report.add(seq=seq, kind=kind, what="entry", expected=stored_leaf, found=computed,
                        message=f"条目 #{seq}（{kind}）的内容与其叶子哈希不符：条目被改动。")
         if covers:
-            _check_covers(report, seq, kind, covers)
+            _check_covers(report, seq, kind, covers, recorded_at)
 
     if connection.vendor == "sqlite":
         for rows in chunks:
@@ -212,7 +239,7 @@ def ledger_verify(*, progress=None) -> Report:
             for seq, recorded_at, actor_id, actor, kind, subject, payload, covers, stored_leaf in rows:
                 data = entry_leaf_data(seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor,
                                        kind=kind, subject=subject, payload=payload, covers=covers)
-                one(seq, kind, stored_leaf, b"\x00" + data, covers, careful=True)
+                one(seq, kind, stored_leaf, b"\x00" + data, covers, careful=True, recorded_at=recorded_at)
                 stored.append(fromhex(stored_leaf))
             add_leaves(stored)
     report.entries = builder.size

@@ -239,3 +239,37 @@ def test_tampered_tree_node_is_named():
             cur.execute(stmt)
     report = ledger_verify()
     assert _whats(report) == {(None, "node:6/1")}
+
+
+def test_a_column_added_after_the_entry_is_left_out_of_the_row_hash(monkeypatch):
+    """A row hashed before a column existed must still verify after the column is added; a change
+    to the columns that did exist is still caught."""
+    from django.utils import timezone
+
+    from zhifa.core import canonical
+    from zhifa.ledger import services, verify
+
+    cat = EnforcementCategory.objects.create(code="HB", name="生态环境")
+    old_schema = lambda label, pk, **kw: canonical.row_digest(label, pk, leave_out=frozenset({"name"}))  # noqa: E731
+    monkeypatch.setattr(services, "row_digest", old_schema)  # the row as hashed before `name` existed
+    with transaction.atomic():
+        ledger_append(kind="category_created", actor=None, subject=cat, rows=[cat])
+    monkeypatch.undo()
+    assert (1, f"org.enforcementcategory:{cat.pk}") in _whats(ledger_verify())  # without the migration record
+    later = timezone.now() + timezone.timedelta(seconds=1)
+    monkeypatch.setattr(verify, "_fields_added", lambda: {"org.enforcementcategory": [("name", later)]})
+    assert ledger_verify().ok
+    EnforcementCategory.objects.filter(pk=cat.pk).update(code="XX")  # a column that did exist
+    assert (1, f"org.enforcementcategory:{cat.pk}") in _whats(ledger_verify())
+
+
+def test_fields_added_come_from_the_migration_graph_and_django_migrations():
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from zhifa.ledger import verify
+
+    verify._fields_added.cache_clear()
+    added = dict(verify._fields_added()["catalog.avrecordingitem"])
+    applied = MigrationRecorder(connection).migration_qs.get(app="catalog", name="0003_av_procedure_acts").applied
+    assert added["procedure_acts"] == applied
+    assert "procedure_acts" in dict(verify._fields_added()["catalog.historicalavrecordingitem"])
