@@ -128,6 +128,11 @@ class Party(models.Model):
         verbose_name = "当事人"
         verbose_name_plural = "当事人"
         ordering = ["case", "id"]
+        # PEN-06 looks for other decisions on the same party by identifier (procedures.guards.same_act_fines).
+        indexes = [
+            models.Index(fields=["id_number"], condition=~models.Q(id_number=""), name="case_party_id_number"),
+            models.Index(fields=["credit_code"], condition=~models.Q(credit_code=""), name="case_party_credit_code"),
+        ]
 
     def __str__(self) -> str:
         return self.name
