@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +40,7 @@ def test_find_a_published_decision_and_open_it(browser, live_server, published, 
     page.wait_for_url("**/publicity/?q=*")
     link = page.locator(f"#pub-results a:has-text('{published.decision_number}')")
     assert link.count() == 1
+    expect(page.locator("#pub-count")).to_have_text("共 1 条")  # loaded after the rows (htmx)
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     shoot(page, f"publicity-search-{size}")
     link.click()

@@ -10,6 +10,7 @@ app_name = "publicity"
 
 urlpatterns = [
     path("", views.portal, name="portal"),
+    path("count/", views.portal_count, name="count"),
     path("d/<int:pk>/", views.decision, name="decision"),
     path("feed.atom", views.feed_atom, name="feed"),
     path("export.csv", views.export_csv, name="csv"),

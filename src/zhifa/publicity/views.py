@@ -81,18 +81,56 @@ class PortalPaginator(CappedPaginator):
         return cache.get_or_set(self.key, lambda: CappedPaginator.count.func(self), settings.ZHIFA_PORTAL_CACHE_SECONDS)
 
 
+PORTAL_PER_PAGE = 20
+
+
+class PortalPage:
+    """One page of portal results, read without counting them: per_page + 1 rows tell whether
+    there is a next page. The count (`portal_count`) is fetched by the page after it has shown the
+    rows, so a search for a long phrase over a million decisions does not wait ~40 ms for it. Pages
+    go as deep as the capped count (CappedPaginator.CAP rows); past that, the reader narrows."""
+
+    MAX_PAGE = CappedPaginator.CAP // PORTAL_PER_PAGE
+
+    def __init__(self, results, number_text):
+        try:
+            self.number = min(max(int(number_text or 1), 1), self.MAX_PAGE)
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * PORTAL_PER_PAGE
+        rows = list(results[start:start + PORTAL_PER_PAGE + 1])
+        self.object_list = rows[:PORTAL_PER_PAGE]
+        self.has_next = len(rows) > PORTAL_PER_PAGE and self.number < self.MAX_PAGE
+        self.has_previous = self.number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.next_page_number, self.previous_page_number = self.number + 1, self.number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+
 def portal(request):
     params = search_params(request.GET)
-    qs = selectors.portal_search(params)
     query = request.GET.copy()
     query.pop("page", None)
-    page = PortalPaginator(qs, 20, key=repr(sorted(params.items()))).get_page(request.GET.get("page"))
+    page = PortalPage(selectors.portal_search(params), request.GET.get("page"))
     return render(request, "publicity/portal.html", {
         "p": params, "page": page, "query": query.urlencode(),
         "agencies": _agencies_with_publications(),
         "categories": Category.choices, "searched": any(params.values()),
         "detail_prefix": reverse("publicity:portal") + "d/",
     })
+
+
+def portal_count(request):
+    """How many decisions match a portal search (capped, cached): loaded by the portal page after
+    its rows (htmx), or opened directly."""
+    params = search_params(request.GET)
+    paginator = PortalPaginator(selectors.portal_search(params), PORTAL_PER_PAGE, key=repr(sorted(params.items())))
+    return render(request, "publicity/_count.html", {"paginator": paginator})
 
 
 def decision(request, pk: int):

@@ -31,6 +31,7 @@ def test_portal_search_and_decision_page(client, agency, clerk):
                   clerk)
     page = client.get("/publicity/", {"q": "过期食品"}).content.decode()
     assert pub.decision_number in page and "张某某" in page
+    assert "共 1 条" in client.get("/publicity/count/", {"q": "过期食品"}).content.decode()
     for params in ({"party": "张某某"}, {"decision_number": pub.decision_number}, {"agency": agency.pk},
                    {"category": "penalty"}, {"date_from": "2026-09-01", "date_to": "2026-09-30"}):
         assert pub.decision_number in client.get("/publicity/", params).content.decode(), params
@@ -48,16 +49,35 @@ def test_portal_keeps_the_count_but_always_lists_live_rows(client, agency, clerk
     settings.ZHIFA_PORTAL_CACHE_SECONDS = 60
     cache.clear()
     pub = publish(open_penalty(agency, clerk), clerk)
+    page = client.get("/publicity/", {"q": "过期食品"}).content.decode()
+    assert pub.decision_number in page and "/publicity/count/?q=" in page  # the count is loaded after the rows
     with CaptureQueriesContext(connection) as first:
-        page = client.get("/publicity/", {"q": "过期食品"}).content.decode()
-    assert pub.decision_number in page and "共 1 条" in page
+        assert "共 1 条" in client.get("/publicity/count/", {"q": "过期食品"}).content.decode()
     with CaptureQueriesContext(connection) as second:
-        assert "共 1 条" in client.get("/publicity/", {"q": "过期食品"}).content.decode()
-    assert len(second) <= len(first) - 2  # neither the count nor the agency list is read again
+        assert "共 1 条" in client.get("/publicity/count/", {"q": "过期食品"}).content.decode()
+    assert len(first) >= 1 and len(second) == 0  # kept
+    with CaptureQueriesContext(connection) as again:
+        client.get("/publicity/", {"q": "过期食品"})
+    assert not any("org_agency" in q["sql"] and "EXISTS" in q["sql"] for q in again.captured_queries)  # agency list kept
     services.publication_withdraw_for_source(source_label="cases.decision", source_pk=1,
                                              reason="该决定已被依法撤销。", actor=clerk, on=dt.date(2026, 11, 2))
     assert pub.decision_number not in client.get("/publicity/", {"q": "过期食品"}).content.decode()
     cache.clear()
+
+
+def test_portal_pages_without_counting(client, agency, clerk):
+    for i in range(1, 26):
+        publish(open_penalty(agency, clerk, source_pk=i, decided=dt.date(2026, 9, 1) + dt.timedelta(days=i)), clerk)
+    first = client.get("/publicity/").content.decode()
+    assert first.count('class="list-group-item list-group-item-action"') == 20
+    assert "第 1 页" in first and "page=2" in first and "上一页" not in first
+    second = client.get("/publicity/", {"page": 2}).content.decode()
+    assert second.count('class="list-group-item list-group-item-action"') == 5
+    assert "第 2 页" in second and "page=3" not in second and "上一页" in second
+    assert "江市监处罚〔2026〕1号" in second and "江市监处罚〔2026〕25号" in first  # newest first
+    assert "共 25 条" in client.get("/publicity/count/").content.decode()
+    for bad in ("x", "-3", "999999"):  # a page number out of range is clamped, not an error
+        assert client.get("/publicity/", {"page": bad}).status_code == 200
 
 
 def test_drafts_are_not_public(client, agency, clerk):
