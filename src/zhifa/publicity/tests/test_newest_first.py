@@ -35,7 +35,7 @@ def test_probe_pages_equal_the_plain_search(agency):
     probed = fallback = 0
     for probe_rows in (8, 3000):  # a small probe misses some pages and must fall back
         for params in ({"q": "罚款"}, {"q": "健康管理"}, {"party": "鑫源"}, {"q": "食品", "party": "鑫源宏达"},
-                       {"q": "扬尘", "date_from": dt.date(2025, 3, 1)}):
+                       {"q": "扬尘", "date_from": dt.date(2025, 3, 1)}, {"q": "超标"}):  # 超标: no match
             full = {**empty, **params}
             search = selectors.NewestFirstSearch(full, probe_rows)
             plain = list(selectors.published_publications(**full).values_list("pk", flat=True))
