@@ -23,7 +23,12 @@ from zhifa.core.canonical import canonical_json
 from zhifa.core.deadlines import filed_in_time, service_date
 from zhifa.documents.services import generate_after_commit
 from zhifa.records.archive import archive_after_commit
-from zhifa.records.guards import RELIED_EVIDENCE, RELIED_EVIDENCE_GUARDS, av_recording_guard
+from zhifa.records.guards import (
+    RELIED_EVIDENCE,
+    RELIED_EVIDENCE_GUARDS,
+    av_recording_guard,
+    proposal_evidence_still_admissible,
+)
 from zhifa.review.gates import collective_discussion_gate, legal_review_gate
 
 from . import guards as g
@@ -594,7 +599,8 @@ PROCEDURE = register_procedure(Procedure(
           after_commit=(generate_after_commit("hearing_record"),)),
         T("decide", "作出行政处罚决定", ("investigated", "notified", "hearing", "heard"), "decided", "case_decided",
           rule="PEN-33",
-          guards=(has_proposal, decidable_outcome, no_unreferred_crime, party_heard, not_heavier_than_notified,
+          guards=(has_proposal, decidable_outcome, no_unreferred_crime, proposal_evidence_still_admissible,
+                  party_heard, not_heavier_than_notified,
                   g.recusal_resolved, within_decision_limit, g.two_certified_officers, education_for_no_penalty,
                   g.no_double_fine, legal_review_gate, collective_discussion_gate),
           inputs=(Field("performance", "履行方式和期限", "textarea", required=True),

@@ -120,3 +120,22 @@ def facts_have_evidence(ctx: TransitionContext) -> None:
 
 
 RELIED_EVIDENCE_GUARDS = (relied_evidence_admissible, device_records_reviewed, facts_have_evidence)
+
+
+@guard("PEN-21", "决定所依据的证据仍然有效")
+def proposal_evidence_still_admissible(ctx: TransitionContext) -> None:
+    """At the decision (PEN-21, PEN-15): the evidence the proposal relied on should still be
+    evidence. An item withdrawn, or a monitoring-device record found non-conforming on a later
+    review, after the proposal (and so after the notice, which cannot be re-proposed) is a WARN:
+    the decision then needs a recorded reason why the remaining evidence establishes the facts.
+    (A passed legal review is voided by the same change; not every case needs one.)"""
+    numbers = (ctx.case.data.get("propose") or {}).get(RELIED_EVIDENCE.name) or []
+    items = (Evidence.objects.filter(case=ctx.case, number__in=numbers)
+             .select_related("withdrawal", "monitoring_device").prefetch_related("device_reviews"))
+    for e in items:
+        if withdrawn(e):
+            ctx.warn("PEN-21", f"拟处理意见所依据的证据{e.number}“{e.title}”已于提出意见后撤回，不得作为认定事实的根据；"
+                               "请说明其余证据足以认定违法事实的理由（规则 PEN-21）。")
+        elif e.is_device_record and not getattr(device_review(e), "conforms", False):
+            ctx.warn("PEN-15", f"拟处理意见所依据的证据{e.number}“{e.title}”是电子技术监控设备的记录，其最新审核结论为"
+                               "不符合要求，不得作为行政处罚的证据；请说明其余证据足以认定违法事实的理由（规则 PEN-15）。")

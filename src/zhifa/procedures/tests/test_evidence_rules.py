@@ -140,3 +140,27 @@ def test_case_page_offers_the_case_evidence_and_marks_relied_items(w, client):
     assert [e["relied_on"] for e in api] == [True, False, False]
     history = client.get(reverse("web:case", args=[case.pk])).content.decode()
     assert "认定事实所依据的证据" in history and f"证据{good.number}" in history
+
+
+def test_pen21_evidence_withdrawn_after_the_proposal_needs_a_reason_at_the_decision(w):
+    from zhifa.ledger.models import Entry as LedgerEntry
+
+    from .test_block_rules import DECISION
+
+    case = investigated(w)
+    photo = add(w, case)
+    kept = add(w, case, title="询问笔录照片")
+    propose(case, w, [photo.number, kept.number])
+    move(case, "serve_notice", w, {"method": "direct", "hearing_right_told": False,
+                                   "served_on": (TODAY - dt.timedelta(days=30)).isoformat()})
+    evidence_withdraw(evidence=photo, actor=w.extra["lead"], reason="照片拍摄对象有误")
+    rows, entries = StatusEntry.objects.filter(case=case).count(), LedgerEntry.objects.count()
+    with pytest.raises(TransitionRefused) as exc:
+        move(case, "decide", w, DECISION)
+    assert exc.value.code == "reason_required" and exc.value.rule == "PEN-21"
+    assert f"证据{photo.number}" in exc.value.message and "撤回" in exc.value.message
+    assert StatusEntry.objects.filter(case=case).count() == rows and LedgerEntry.objects.count() == entries
+    entry = move(case, "decide", w, DECISION, warn_reason=f"证据{kept.number}足以认定违法事实")
+    assert entry.warnings[0]["rule"] == "PEN-21"
+    case.refresh_from_db()
+    assert case.state == "decided"
