@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+from json.encoder import encode_basestring as quote  # a str as json.dumps(ensure_ascii=False) writes it
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -59,8 +61,7 @@ def _file_digests(name: str, wanted: set[str]) -> dict[str, str] | None:
 # width), so a matching hash means the columns hold exactly the hashed bytes. Anything else -- an
 # entry covering rows or files (verify needs its covers decoded anyway), text not stored canonically
 # (older rows), or a hash that does not match -- is re-derived from the decoded fields the reference
-# way (`entry_leaf_data`), and a discrepancy is named from that. PostgreSQL's jsonb does not keep the
-# text, so there every entry takes the reference way.
+# way (`entry_leaf_data`), and a discrepancy is named from that. PostgreSQL: see _PG_ROWS.
 _SQLITE_LEAF = """
 CASE WHEN typeof(seq) = 'integer' AND typeof(actor_id) IN ('integer', 'null') AND typeof(actor) = 'text'
       AND typeof(kind) = 'text' AND typeof(subject) = 'text' AND typeof(payload) = 'text'
@@ -83,15 +84,24 @@ def _sqlite_chunks() -> Iterator[list]:
             yield rows
 
 
-def _entry_chunks() -> Iterator[list]:
-    chunk = []
-    for row in Entry.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=_CHUNK):
-        chunk.append(row)
-        if len(chunk) == _CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+# PostgreSQL's jsonb keeps no text, so the JSON columns are decoded and re-encoded canonically; the
+# rest of the leaf is put together from the columns as `ledger_append_many` does (the time rendered by
+# the database at its fixed width), without Django's row machinery. A hash that does not match is
+# re-derived the reference way before anything is reported, as on SQLite.
+_PG_ROWS = """SELECT seq, leaf_hash, actor, actor_id, kind, subject, payload::text, covers::text, recorded_at,
+       to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
+FROM "ledger_entry" ORDER BY seq"""
+
+
+def _pg_chunks() -> Iterator[list]:
+    with connection.chunked_cursor() as cur:
+        cur.execute(_PG_ROWS.replace('"ledger_entry"', f'"{Entry._meta.db_table}"'))
+        while rows := cur.fetchmany(_CHUNK):
+            yield rows
+
+
+def _canonical_text(text: str) -> str:
+    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _careful_leaf(seq) -> tuple[str | None, list, str | None, object]:
@@ -173,7 +183,7 @@ def ledger_verify(*, progress=None) -> Report:
     (the command's progress bar)."""
     # (Reading the next chunk in a second thread while this one hashes was tried: no gain, the
     # fetch holds the GIL for most of its time -- docs/performance.md "Ledger".)
-    chunks = _sqlite_chunks() if connection.vendor == "sqlite" else _entry_chunks()
+    chunks = _sqlite_chunks() if connection.vendor == "sqlite" else _pg_chunks()
     name = hash_name()
     h = hasher(name)
     fromhex = bytes.fromhex
@@ -235,13 +245,19 @@ def ledger_verify(*, progress=None) -> Report:
             add_leaves(stored)
     else:
         for rows in chunks:
-            stored = []
-            for seq, recorded_at, actor_id, actor, kind, subject, payload, covers, stored_leaf in rows:
-                data = entry_leaf_data(seq=seq, recorded_at=recorded_at, actor_id=actor_id, actor=actor,
-                                       kind=kind, subject=subject, payload=payload, covers=covers)
-                one(seq, kind, stored_leaf, b"\x00" + data, covers, careful=True, recorded_at=recorded_at)
-                stored.append(fromhex(stored_leaf))
-            add_leaves(stored)
+            for seq, hx, actor, actor_id, kind, subject, payload, covers, recorded_at, when in rows:
+                covers_text = "[]" if covers == "[]" else _canonical_text(covers)
+                data = ('\x00{"actor":' + quote(actor) + ',"actor_id":' + ("null" if actor_id is None else str(actor_id))
+                        + ',"covers":' + covers_text + ',"kind":' + quote(kind) + ',"payload":'
+                        + ("{}" if payload == "{}" else _canonical_text(payload)) + ',"recorded_at":"' + when
+                        + '+00:00","seq":' + str(seq) + ',"subject":' + quote(subject) + "}").encode()
+                if seq == expected_seq and h(data).hexdigest() == hx:
+                    expected_seq += 1
+                    if covers_text != "[]":
+                        _check_covers(report, seq, kind, json.loads(covers), recorded_at)
+                else:
+                    one(seq, kind, hx, None, "covered", careful=False)
+            add_leaves([fromhex(r[1]) for r in rows])
     report.entries = builder.size
     for level, index, h in stored_nodes:
         report.add(seq=None, kind="tree_node", what=f"node:{level}/{index}", expected=None, found=h,

@@ -273,3 +273,23 @@ def test_fields_added_come_from_the_migration_graph_and_django_migrations():
     applied = MigrationRecorder(connection).migration_qs.get(app="catalog", name="0003_av_procedure_acts").applied
     assert added["procedure_acts"] == applied
     assert "procedure_acts" in dict(verify._fields_added()["catalog.historicalavrecordingitem"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's leaf rendering")
+def test_postgresql_leaves_are_rendered_from_the_columns(log, monkeypatch):
+    """On PostgreSQL verify puts each leaf together from the columns (the JSON decoded and re-encoded
+    canonically) and falls back to the reference way only on a mismatch: an untouched log, with
+    covers, escapes, floats and nested keys, never needs the fallback; a tampered entry still does."""
+    from zhifa.ledger import verify
+
+    with transaction.atomic():
+        ledger_append(kind="x_happened", actor=None, subject='core.test:"引号"',
+                      payload={"b": '引号"和\\反斜杠\n\t\x01', "a": [1.5, None, True, -0.25], "数": {"z": 1, "y": "x"}})
+    tree_head_sign()
+    calls = []
+    real = verify._careful_leaf
+    monkeypatch.setattr(verify, "_careful_leaf", lambda seq: calls.append(seq) or real(seq))
+    assert ledger_verify().ok and calls == []
+    _as_superuser("UPDATE ledger_entry SET kind = %s WHERE seq = 2", ["forged_kind"])
+    report = ledger_verify()
+    assert (2, "entry") in _whats(report) and calls == [2]
