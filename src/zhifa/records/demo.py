@@ -23,6 +23,7 @@ def load(*, stdout=None) -> None:
     per = officers_per_camera()
     made = 0
     with transaction.atomic():
+        device_shown = BodyCamera.objects.filter(kind=BodyCamera.Kind.MONITORING).exists()
         for i, agency in enumerate(Agency.objects.order_by("pk")[:20]):
             if BodyCamera.objects.filter(agency=agency).exists():
                 continue
@@ -37,6 +38,8 @@ def load(*, stdout=None) -> None:
                 services.recording_room_register(agency=agency, name="询问室", kind="interview", actor=actor)
                 if i == 0:
                     services.recording_room_register(agency=agency, name="听证室", kind="hearing", actor=actor)
+                if not device_shown and "司法局" not in agency.name:  # an enforcement body, not the supervisor
+                    device_shown = True
                     today = timezone.localdate()
                     services.monitoring_device_register(
                         agency=agency, number=f"JK-{agency.pk:03d}-01", actor=actor, model_name="电子技术监控设备",

@@ -58,6 +58,17 @@ def monitoring_devices(agency_id: int):
     return BodyCamera.objects.filter(agency_id=agency_id, kind=BodyCamera.Kind.MONITORING).order_by("number")
 
 
+def published_monitoring_devices(*, agency_id: int | None = None):
+    """PEN-15 (Art. 41): the automated monitoring devices in service whose 法制和技术审核 is done and
+    whose location is published -- the ones whose records may become evidence -- for the public list."""
+    qs = (BodyCamera.objects.filter(kind=BodyCamera.Kind.MONITORING, in_service=True, approved_on__isnull=False,
+                                    location_published_on__isnull=False, agency__active=True)
+          .exclude(approval_ref="").exclude(location="").select_related("agency"))
+    if agency_id:
+        qs = qs.filter(agency_id=agency_id)
+    return qs.order_by("agency__name", "number")
+
+
 def current_annotation(evidence: Evidence) -> EvidenceAnnotation | None:
     notes = list(evidence.annotations.all())
     return notes[-1] if notes else None

@@ -25,4 +25,5 @@ urlpatterns = [
     path("cases/<int:case_id>/archive/build/", views.archive_rebuild, name="archive_build"),
     path("cases/<int:case_id>/archive/<int:package_id>/download", views.archive_download, name="archive_download"),
     path("equipment/", views.equipment, name="equipment"),
+    path("monitoring-devices/", views.monitoring_devices_public, name="monitoring_devices_public"),
 ]

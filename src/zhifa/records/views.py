@@ -290,3 +290,11 @@ def equipment(request):
     return render(request, "records/equipment.html", {
         "rows": selectors.equipment_summary(agencies), "per": selectors.officers_per_camera(),
     })
+
+
+def monitoring_devices_public(request):
+    """Public: where the automated monitoring devices are, and their approval (PEN-15). No login."""
+    agency = request.GET.get("agency", "")
+    devices = list(selectors.published_monitoring_devices(agency_id=int(agency) if agency.isdigit() else None)[:2000])
+    return render(request, "records/monitoring_devices_public.html", {"devices": devices})
+

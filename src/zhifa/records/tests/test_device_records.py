@@ -219,3 +219,23 @@ def test_api_upload_of_a_device_record(world, client):
     r = post("JK-001")
     assert r.status_code == 201, r.content
     assert r.json()["monitoring_device"] == "JK-001" and r.json()["device_review"]["state"] == "unreviewed"
+
+
+def test_public_list_of_monitoring_device_locations(world, client):
+    """PEN-15: the locations of approved devices are public (no login); body cameras, devices taken
+    out of service and devices of other agencies when filtering are not listed."""
+    from zhifa.records.models import BodyCamera
+
+    register_device(world)
+    register_device(world, number="JK-002", location="解放路与建设路交叉口")
+    BodyCamera.objects.filter(number="JK-002").update(in_service=False)
+    BodyCamera.objects.create(agency=world["agency"], number="ZF-CAM-9", kind=BodyCamera.Kind.BODY_CAMERA)
+    client.logout()
+    page = client.get("/records/monitoring-devices/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "人民路与解放路交叉口" in body and "江川市监法审〔2026〕3号" in body and "JK-001" in body
+    assert "JK-002" not in body and "ZF-CAM-9" not in body
+    other = client.get("/records/monitoring-devices/", {"agency": world["agency"].pk + 1000}).content.decode()
+    assert "JK-001" not in other and "暂无公布" in other
+    assert "/records/monitoring-devices/" in client.get("/publicity/").content.decode()
