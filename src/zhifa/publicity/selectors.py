@@ -39,7 +39,11 @@ class NewestFirstSearch:
 
     def __init__(self, params: dict, probe_rows: int):
         self.params, self.probe_rows = params, probe_rows
-        self.searched = published_publications(**params).only(*PUBLIC_LIST_FIELDS)
+        # The rows passing every field but the text ones, newest first; the search narrows them.
+        self.newest = _published_where(**{k: v for k, v in params.items() if k not in ("q", "party")}
+                                       ).order_by("-decided_on", "-id")
+        self.searched = (_text_filtered(self.newest, q=params["q"], party=params["party"])
+                         .only(*PUBLIC_LIST_FIELDS))
 
     ordered = True  # for the paginator
 
@@ -49,17 +53,10 @@ class NewestFirstSearch:
     def count(self) -> int:
         return self.searched.count()
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, item):
         if not isinstance(item, slice) or item.stop is None or item.stop > self.probe_rows:
             return self.searched[item]
-        p = self.params
-        newest = _published_where(agency=p["agency"], category=p["category"], date_from=p["date_from"],
-                                  date_to=p["date_to"], credit_code=p["credit_code"],
-                                  decision_number=p["decision_number"]).order_by("-decided_on", "-id")
-        ids = self._probe(newest, item.stop)
+        ids = self._probe(item.stop)
         if len(ids) < item.stop:  # too few among the newest rows: a rare term, ask the text index
             ids = self._all_matches(item.stop)
         # (Else all of the first `stop` matches are among the newest rows.)
@@ -80,14 +77,14 @@ class NewestFirstSearch:
                         f'ORDER BY "m"."decided_on" DESC, "m"."id" DESC LIMIT %s', [*inner_params, stop])
             return [r[0] for r in cur.fetchall()]
 
-    def _probe(self, newest: QuerySet, stop: int) -> list[int]:
+    def _probe(self, stop: int) -> list[int]:
         """Ids of the first `stop` matches among the newest rows. The text conditions are applied
         outside a LIMITed subquery (aliased as the table, so they read the same), which PostgreSQL
         cannot push into it: it walks the date index and stops."""
         from django.db import connection
 
         table = Publication._meta.db_table
-        inner = (newest.select_related(None).extra(select={"search_vector": f'"{table}".search_vector'})
+        inner = (self.newest.select_related(None).extra(select={"search_vector": f'"{table}".search_vector'})
                  .values_list("id", "decided_on", "party_name", "search_vector")[: self.probe_rows])
         inner_sql, inner_params = inner.query.sql_with_params()
         text = _text_filtered(Publication.objects.all(), q=self.params["q"], party=self.params["party"])
