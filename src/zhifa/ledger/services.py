@@ -57,6 +57,17 @@ def entry_leaf_hash(entry: Entry) -> str:
     )
 
 
+def leaf_data_from_texts(*, actor: str, actor_id_text: str, covers_text: str, kind: str, payload_text: str,
+                         when_text: str, seq: int, subject: str) -> bytes:
+    """`entry_leaf_data`, put together from pieces already in canonical form -- the JSON texts of
+    actor_id, covers, payload and the time -- in canonical_json's key order: what an append and a
+    verify on PostgreSQL use instead of encoding the whole entry again (SQLite's verify does the
+    same in SQL, ledger.verify._SQLITE_LEAF)."""
+    return (f'{{"actor":{_quote(actor)},"actor_id":{actor_id_text},"covers":{covers_text},'
+            f'"kind":{_quote(kind)},"payload":{payload_text},"recorded_at":{when_text},"seq":{seq},'
+            f'"subject":{_quote(subject)}}}').encode()
+
+
 def row_cover(obj: models.Model) -> dict:
     label = obj._meta.label_lower
     return {"row": label, "pk": obj.pk, "hash": row_digest(label, obj.pk)}
@@ -137,16 +148,13 @@ def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
     size = _lock_head(connection)
     actor_id, actor_name = actor_label(actor)
     recorded_at = timezone.now()
-    # The pieces every entry of the batch shares, rendered once, in canonical_json's key order.
-    before_covers = (f'{{"actor":{_quote(actor_name)},"actor_id":{canonical_json(actor_id).decode()},'
-                     f'"covers":')
-    when = canonical_json(recorded_at).decode()
+    actor_id_text, when = canonical_json(actor_id).decode(), canonical_json(recorded_at).decode()
     db_when = connection.ops.adapt_datetimefield_value(recorded_at)
     rows, values, new_leaves = [], [], {}
     for seq, parts in enumerate(prepared, start=size + 1):
         kind, subject, payload_text, payload, covers_text, covers = parts
-        data = (f'{before_covers}{covers_text},"kind":{_quote(kind)},"payload":{payload_text},'
-                f'"recorded_at":{when},"seq":{seq},"subject":{_quote(subject)}}}').encode()
+        data = leaf_data_from_texts(actor=actor_name, actor_id_text=actor_id_text, covers_text=covers_text,
+                                    kind=kind, payload_text=payload_text, when_text=when, seq=seq, subject=subject)
         leaf = digest(b"\x00" + data)
         new_leaves[seq - 1] = bytes.fromhex(leaf)
         rows.append((seq, db_when, actor_id, actor_name, kind, subject, payload_text, covers_text, leaf))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from json.encoder import encode_basestring as quote  # a str as json.dumps(ensure_ascii=False) writes it
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -18,12 +17,12 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from zhifa.core.canonical import hash_name, row_digest
+from zhifa.core.canonical import canonical_json, hash_name, row_digest
 
 from . import keys
 from .models import Entry, Node, VerificationRun
 from .nodes import Builder, hasher
-from .services import entry_leaf_data, latest_tree_head, leaf_hash
+from .services import entry_leaf_data, latest_tree_head, leaf_data_from_texts, leaf_hash
 
 _FIELDS = ("seq", "recorded_at", "actor_id", "actor", "kind", "subject", "payload", "covers", "leaf_hash")
 
@@ -100,8 +99,9 @@ def _pg_chunks() -> Iterator[list]:
             yield rows
 
 
-def _canonical_text(text: str) -> str:
-    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _canonical_text(text: str, empty: str) -> str:
+    """A JSON column's text (as PostgreSQL prints jsonb) in canonical form."""
+    return empty if text == empty else canonical_json(json.loads(text)).decode()
 
 
 def _careful_leaf(seq) -> tuple[str | None, list, str | None, object]:
@@ -246,11 +246,11 @@ def ledger_verify(*, progress=None) -> Report:
     else:
         for rows in chunks:
             for seq, hx, actor, actor_id, kind, subject, payload, covers, recorded_at, when in rows:
-                covers_text = "[]" if covers == "[]" else _canonical_text(covers)
-                data = ('\x00{"actor":' + quote(actor) + ',"actor_id":' + ("null" if actor_id is None else str(actor_id))
-                        + ',"covers":' + covers_text + ',"kind":' + quote(kind) + ',"payload":'
-                        + ("{}" if payload == "{}" else _canonical_text(payload)) + ',"recorded_at":"' + when
-                        + '+00:00","seq":' + str(seq) + ',"subject":' + quote(subject) + "}").encode()
+                covers_text = _canonical_text(covers, "[]")
+                data = b"\x00" + leaf_data_from_texts(
+                    actor=actor, actor_id_text="null" if actor_id is None else str(actor_id),
+                    covers_text=covers_text, kind=kind, payload_text=_canonical_text(payload, "{}"),
+                    when_text=f'"{when}+00:00"', seq=seq, subject=subject)
                 if seq == expected_seq and h(data).hexdigest() == hx:
                     expected_seq += 1
                     if covers_text != "[]":
