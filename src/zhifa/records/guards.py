@@ -70,11 +70,15 @@ RELIED_EVIDENCE = Field("evidence", "认定事实所依据的证据", "evidence"
                         help="本案证据编号；非法取得、已撤回或未经审核的电子技术监控记录不得采用（规则 PEN-14、PEN-15、PEN-21）")
 
 
+def _evidence_items(case, numbers) -> dict[int, Evidence]:
+    return {e.number: e for e in Evidence.objects.filter(case=case, number__in=numbers)
+            .select_related("withdrawal", "monitoring_device").prefetch_related("device_reviews")}
+
+
 def relied_evidence(ctx: TransitionContext) -> list[Evidence]:
     """The items named in the step's `evidence` input, refusing numbers the case does not have."""
     numbers = ctx.data.get(RELIED_EVIDENCE.name) or []
-    items = {e.number: e for e in Evidence.objects.filter(case=ctx.case, number__in=numbers)
-             .select_related("withdrawal", "monitoring_device").prefetch_related("device_reviews")}
+    items = _evidence_items(ctx.case, numbers)
     missing = [str(n) for n in numbers if n not in items]
     if missing:
         ctx.refuse("PEN-21", f"{RELIED_EVIDENCE.label}：本案没有编号为{'、'.join(missing)}的证据（规则 PEN-21）。",
@@ -130,9 +134,7 @@ def proposal_evidence_still_admissible(ctx: TransitionContext) -> None:
     the decision then needs a recorded reason why the remaining evidence establishes the facts.
     (A passed legal review is voided by the same change; not every case needs one.)"""
     numbers = (ctx.case.data.get("propose") or {}).get(RELIED_EVIDENCE.name) or []
-    items = (Evidence.objects.filter(case=ctx.case, number__in=numbers)
-             .select_related("withdrawal", "monitoring_device").prefetch_related("device_reviews"))
-    for e in items:
+    for e in _evidence_items(ctx.case, numbers).values():
         if withdrawn(e):
             ctx.warn("PEN-21", f"拟处理意见所依据的证据{e.number}“{e.title}”已于提出意见后撤回，不得作为认定事实的根据；"
                                "请说明其余证据足以认定违法事实的理由（规则 PEN-21）。")
