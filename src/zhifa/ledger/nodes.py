@@ -104,9 +104,12 @@ class Builder:
     2^NODE_LEVEL leaves are hashed level by level in one go (the fast way in Python), and the
     stored-level nodes each block completes are returned so a caller can save or check them."""
 
-    def __init__(self, hash_name: str) -> None:
+    def __init__(self, hash_name: str, start: int = 0) -> None:
+        """start: the index of the first leaf to be pushed. A builder that does not start at 0 builds
+        one aligned part of a larger tree (ledger.leafcheck): start must be a multiple of a power of
+        two at least as large as every subtree it will be given leaves for."""
         self.hash_name = hash_name
-        self.size = 0
+        self.size = start
         self._block = 1 << NODE_LEVEL
         self._buf: list[bytes] = []
         self._stack: list[tuple[int, int, bytes]] = []  # (level, index, hash), levels decreasing
@@ -142,16 +145,20 @@ class Builder:
             stack.append((lv, ix, node))
         return done
 
-    def root(self) -> bytes:
-        """MTH(D[size]) (RFC 9162 §2.1.1)."""
-        parts = [h for _, _, h in self._stack]
+    def parts(self) -> list[tuple[int, int, bytes]]:
+        """The perfect subtrees (level, index, hash) the leaves pushed so far make, left to right:
+        MTH of the tree is their hashes folded from the right."""
+        parts = list(self._stack)
         if self._buf:
             lo = self.size - len(self._buf)
-            parts.append(fold([perfect_root(self._buf[(i << lv) - lo:((i + 1) << lv) - lo], self.hash_name)
-                               for lv, i in pieces(lo, self.size)], self.hash_name))
-        if not parts:
-            return hashlib.new(self.hash_name, b"").digest()
-        return fold(parts, self.hash_name)
+            parts += [(lv, i, perfect_root(self._buf[(i << lv) - lo:((i + 1) << lv) - lo], self.hash_name))
+                      for lv, i in pieces(lo, self.size)]
+        return parts
+
+    def root(self) -> bytes:
+        """MTH(D[size]) (RFC 9162 §2.1.1), for a builder that started at 0."""
+        parts = [h for _, _, h in self.parts()]
+        return fold(parts, self.hash_name) if parts else hashlib.new(self.hash_name, b"").digest()
 
 
 def stream_nodes(leaf_hashes: Iterable[bytes], hash_name: str) -> Iterator[tuple[int, int, bytes]]:
