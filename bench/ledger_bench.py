@@ -124,6 +124,15 @@ def main():
         sign = tree_head_sign(force=True)
         print(f"sign a tree head at {size:,}: {(time.perf_counter() - t) * 1000:.1f} ms")
         assert sign.size == size
+        if connection.vendor == "postgresql":
+            # Right after a bulk fill the pages are not yet marked all-visible, so the leaf hashes
+            # come from the table rather than the index alone; autovacuum marks them for an
+            # append-only table (its insert threshold) shortly after. One run as filled, then VACUUM.
+            t = time.perf_counter()
+            assert ledger_verify().ok
+            print(f"verify {size:,} entries right after the fill, before VACUUM: {time.perf_counter() - t:.2f} s")
+            with connection.cursor() as cur:
+                cur.execute("VACUUM (ANALYZE) ledger_entry")
         for attempt in range(3):  # the machine may be shared: three runs of the pair
             t, c = time.perf_counter(), time.process_time()
             for d in datas:
@@ -137,17 +146,15 @@ def main():
                   f"leaves: {base:.2f} s (CPU {base_cpu:.2f} s); ratio {took / base:.1f}× (CPU {took_cpu / base_cpu:.1f}×)"
                   f"  [targets < 10 s at 1M, ≤ 3×]")
         if connection.vendor == "sqlite":
-            # The floor of any verify that reads the log through Python's sqlite3: fetch the
-            # columns a leaf is made of, and do nothing else with them.
-            cols = "seq, leaf_hash, actor, actor_id, covers, kind, payload, recorded_at, subject"
+            # What verify's ranges read, in one process, doing nothing with it.
             t, c = time.perf_counter(), time.process_time()
             with connection.chunked_cursor() as cur:
-                cur.execute(f"SELECT {cols} FROM ledger_entry ORDER BY seq")
+                cur.execute("SELECT leaf_hash, CAST(X'00' || data AS BLOB) FROM ledger_entry ORDER BY seq")
                 while cur.fetchmany(4096):
                     pass
             took, took_cpu = time.perf_counter() - t, time.process_time() - c
-            print(f"read floor at {size:,}: fetching the leaf columns alone takes {took:.2f} s (CPU {took_cpu:.2f} s), "
-                  f"{took / base:.1f}× the last plain hashlib run")
+            print(f"read floor at {size:,}: fetching the leaf hashes and texts alone takes {took:.2f} s "
+                  f"(CPU {took_cpu:.2f} s) in one process, {took / base:.1f}× the last plain hashlib run")
         del datas
         tracemalloc.start()  # a separate pass: tracing slows verify, so it is not timed
         ledger_verify()

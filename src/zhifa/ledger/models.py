@@ -8,26 +8,67 @@ from zhifa.core.append_only import AppendOnlyModel
 
 
 class CanonicalJSONEncoder(json.JSONEncoder):
-    """Stores JSON in the ledger's canonical form (sorted keys, no spaces, UTF-8), the same bytes
-    the leaf hash covers. Where the column keeps the text (SQLite), verify can then build a leaf
-    from the stored text without decoding and re-encoding it (ledger.verify)."""
+    """Writes JSON in the ledger's canonical form (sorted keys, no spaces, UTF-8)."""
 
     def __init__(self, **kwargs):
         kwargs.update(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         super().__init__(**kwargs)
 
 
-class Entry(AppendOnlyModel):
-    """One fact. `leaf_hash` is the RFC 9162 leaf hash H(0x00 || canonical entry)."""
+class FromData(models.Func):
+    """One key of an entry's canonical text, as a generated column: the entry *is* its `data`, and
+    every other column is read from it by the database, so no column can say something the hashed
+    bytes do not (a generated column cannot be updated). SQLite reads the text with json_extract,
+    PostgreSQL through jsonb (expressions of a stored generated column must be immutable: the time
+    is built with make_timestamp, not a text cast, which depends on DateStyle)."""
 
-    seq = models.PositiveBigIntegerField("序号", unique=True, help_text="从 1 起连续编号；Merkle 树叶子序号为 seq-1。")
-    recorded_at = models.DateTimeField("记录时间")
-    actor_id = models.BigIntegerField("操作人编号", null=True, blank=True)
-    actor = models.CharField("操作人", max_length=200)
-    kind = models.CharField("事项", max_length=64, db_index=True, help_text="过去式的稳定名称，如 certificate_issued。")
-    subject = models.CharField("对象", max_length=200, db_index=True, help_text="所涉对象，形如 org.certificate:12。")
-    payload = models.JSONField("内容", default=dict, encoder=CanonicalJSONEncoder)
-    covers = models.JSONField("覆盖的数据行与文件", default=list, encoder=CanonicalJSONEncoder)
+    def __init__(self, key: str, output_field, *, as_: str = "text") -> None:
+        self.key, self.as_ = key, as_
+        super().__init__(models.F("data"), output_field=output_field)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        data, params = compiler.compile(self.source_expressions[0])
+        value = f"json_extract({data}, '$.{self.key}')"
+        if self.as_ == "time":  # canonical '…T…+00:00' -> the text Django keeps on SQLite
+            value = f"replace(substr({value}, 1, 26), 'T', ' ')"
+        return value, params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        data, params = compiler.compile(self.source_expressions[0])
+        text = f"(({data})::jsonb ->> '{self.key}')"
+        if self.as_ == "json":
+            return f"(({data})::jsonb -> '{self.key}')", params
+        if self.as_ == "int":
+            return f"({text})::bigint", params
+        if self.as_ == "time":
+            parts = ", ".join(f"substr({text}, {a}, {b})::int" for a, b in ((1, 4), (6, 2), (9, 2), (12, 2), (15, 2)))
+            return f"timezone('UTC', make_timestamp({parts}, substr({text}, 18, 9)::float8))", params
+        return text, params
+
+
+def _generated(key: str, field, *, as_: str = "text", **kwargs):
+    return models.GeneratedField(expression=FromData(key, field, as_=as_), output_field=field, db_persist=True,
+                                 **kwargs)
+
+
+class Entry(AppendOnlyModel):
+    """One fact. `data` is the canonical entry (`ledger.services.entry_leaf_data`), the bytes the
+    RFC 9162 leaf hash H(0x00 || data) is taken over; the other columns are generated from it, for
+    queries and display. Verify therefore hashes one column per entry (ledger.verify)."""
+
+    data = models.TextField("规范文本", help_text="条目的规范 JSON 文本，叶子哈希即对其计算。")
+    seq = _generated("seq", models.BigIntegerField(), as_="int", unique=True, verbose_name="序号",
+                     help_text="从 1 起连续编号；Merkle 树叶子序号为 seq-1。")
+    recorded_at = _generated("recorded_at", models.DateTimeField(), as_="time", verbose_name="记录时间")
+    actor_id = _generated("actor_id", models.BigIntegerField(null=True), as_="int", null=True,
+                          verbose_name="操作人编号")
+    actor = _generated("actor", models.CharField(max_length=200), verbose_name="操作人")
+    kind = _generated("kind", models.CharField(max_length=64), db_index=True, verbose_name="事项",
+                      help_text="过去式的稳定名称，如 certificate_issued。")
+    subject = _generated("subject", models.CharField(max_length=200), db_index=True, verbose_name="对象",
+                         help_text="所涉对象，形如 org.certificate:12。")
+    payload = _generated("payload", models.JSONField(), as_="json", verbose_name="内容")
+    covers = _generated("covers", models.JSONField(), as_="json", verbose_name="覆盖的数据行与文件")
     leaf_hash = models.CharField("叶子哈希", max_length=64)
 
     class Meta:

@@ -82,22 +82,19 @@ def _canonical_text(value: Any, empty: str) -> tuple[str, Any]:
     return canonical_json(stored).decode(), stored
 
 
-def _insert_entries(rows: list[tuple]) -> dict[int, int]:
-    """Insert entry rows (seq, recorded_at, actor_id, actor, kind, subject, payload text, covers text,
-    leaf hash) with plain SQL -- the ORM's bulk_create spends most of an append compiling -- and
-    return {seq: id}."""
+def _insert_entries(rows: list[tuple[str, str]]) -> dict[int, int]:
+    """Insert entry rows (canonical text, leaf hash) with plain SQL -- the ORM's bulk_create spends
+    most of an append compiling -- and return {seq: id} (seq is generated from the text)."""
     from django.db import connection
 
     table = Entry._meta.db_table
-    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    one = f"(%s, %s, %s, %s, %s, %s, %s{json_cast}, %s{json_cast}, %s)"
     ids: dict[int, int] = {}
     with connection.cursor() as cur:
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
             cur.execute(
-                f'INSERT INTO "{table}" (seq, recorded_at, actor_id, actor, kind, subject, payload, covers, leaf_hash) '
-                f"VALUES {', '.join([one] * len(chunk))} RETURNING id, seq",
+                f'INSERT INTO "{table}" (data, leaf_hash) VALUES {", ".join(["(%s, %s)"] * len(chunk))} '
+                "RETURNING id, seq",
                 [v for row in chunk for v in row],
             )
             ids.update((seq, pk) for pk, seq in cur.fetchall())
@@ -149,7 +146,6 @@ def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
     actor_id, actor_name = actor_label(actor)
     recorded_at = timezone.now()
     actor_id_text, when = canonical_json(actor_id).decode(), canonical_json(recorded_at).decode()
-    db_when = connection.ops.adapt_datetimefield_value(recorded_at)
     rows, values, new_leaves = [], [], {}
     for seq, parts in enumerate(prepared, start=size + 1):
         kind, subject, payload_text, payload, covers_text, covers = parts
@@ -157,14 +153,19 @@ def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
                                     kind=kind, payload_text=payload_text, when_text=when, seq=seq, subject=subject)
         leaf = digest(b"\x00" + data)
         new_leaves[seq - 1] = bytes.fromhex(leaf)
-        rows.append((seq, db_when, actor_id, actor_name, kind, subject, payload_text, covers_text, leaf))
-        values.append((seq, recorded_at, actor_id, actor_name, kind, subject, payload, covers, leaf))
+        text = data.decode()
+        rows.append((text, leaf))
+        values.append({"data": text, "seq": seq, "recorded_at": recorded_at, "actor_id": actor_id,
+                       "actor": actor_name, "kind": kind, "subject": subject, "payload": payload, "covers": covers,
+                       "leaf_hash": leaf})
     ids = _insert_entries(rows)
     new_size = size + len(rows)
     _write_nodes(size, new_size, new_leaves)
     with connection.cursor() as cur:
         cur.execute(f'UPDATE "{LedgerHead._meta.db_table}" SET size = %s WHERE id = 1', [new_size])
-    return [Entry.from_db(connection.alias, None, (ids[v[0]], *v)) for v in values]
+    names = [f.attname for f in Entry._meta.concrete_fields]
+    return [Entry.from_db(connection.alias, names, [ids[v["seq"]] if n == "id" else v[n] for n in names])
+            for v in values]
 
 
 def _lock_head(connection) -> int:

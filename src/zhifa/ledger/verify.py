@@ -1,30 +1,45 @@
 """`zhifa ledger verify`: recompute everything the ledger claims, from the database and the file
 store, and name each discrepancy (entry number, kind, row or file, expected vs found).
 
-Entries and stored tree nodes are streamed in order, so memory stays flat as the log grows (REC-03).
-The tree is rebuilt from the stored leaf hashes; each stored node (ledger.nodes) is checked against
-the rebuild, and the root at the signed size against the latest signed tree head."""
+An entry is its canonical text (`Entry.data`; the other columns are generated from it), so checking
+an entry is hashing one column. The log is checked in ranges that are perfect subtrees
+(ledger.leafcheck), in worker processes, one per core, when the log is committed and large enough;
+the main process joins the ranges' subtrees, checks each stored tree node (ledger.nodes) and the
+root at the signed size against the latest signed tree head, and re-derives the rows and files
+the entries cover. If a range finds an entry out of place or not matching, the log is gone through
+again in order, the careful way, which names each discrepancy. Memory stays flat as the log grows:
+everything is streamed, and a range's result is small (REC-03)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
-import json
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from zhifa.core.canonical import canonical_json, hash_name, row_digest
+from zhifa.core.canonical import hash_name, row_digest
 
-from . import keys
+from . import keys, leafcheck
 from .models import Entry, Node, VerificationRun
-from .nodes import Builder, hasher
-from .services import entry_leaf_data, latest_tree_head, leaf_data_from_texts, leaf_hash
+from .nodes import Builder, fold, hasher
+from .services import latest_tree_head
 
-_FIELDS = ("seq", "recorded_at", "actor_id", "actor", "kind", "subject", "payload", "covers", "leaf_hash")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,67 +68,6 @@ def _file_digests(name: str, wanted: set[str]) -> dict[str, str] | None:
     return {k: h.hexdigest() for k, h in hashers.items()}
 
 
-# SQLite keeps a JSON column's text as written, and `CanonicalJSONEncoder` writes the canonical form,
-# so the database can put an entry's leaf bytes together from its columns, and Python only hashes
-# them: no JSON decoding and re-encoding, the slow part. The columns are used only where each piece
-# is unambiguous (strings quoted by json_quote, integers that are integers, the time at its fixed
-# width), so a matching hash means the columns hold exactly the hashed bytes. Anything else -- an
-# entry covering rows or files (verify needs its covers decoded anyway), text not stored canonically
-# (older rows), or a hash that does not match -- is re-derived from the decoded fields the reference
-# way (`entry_leaf_data`), and a discrepancy is named from that. PostgreSQL: see _PG_ROWS.
-_SQLITE_LEAF = """
-CASE WHEN typeof(seq) = 'integer' AND typeof(actor_id) IN ('integer', 'null') AND typeof(actor) = 'text'
-      AND typeof(kind) = 'text' AND typeof(subject) = 'text' AND typeof(payload) = 'text'
-      AND typeof(covers) = 'text' AND typeof(recorded_at) = 'text' AND length(recorded_at) = 26
-THEN '{"actor":' || json_quote(actor) || ',"actor_id":' || coalesce(actor_id, 'null') || ',"covers":' || covers
-     || ',"kind":' || json_quote(kind) || ',"payload":' || payload || ',"recorded_at":"'
-     || replace(recorded_at, ' ', 'T') || '+00:00","seq":' || seq || ',"subject":' || json_quote(subject) || '}'
-END"""
-# (seq, stored leaf hash, covers empty?, 0x00 || leaf bytes as a BLOB or NULL) in sequence order;
-# returning bytes spares Python decoding every leaf into a str and encoding it back.
-_SQLITE_ROWS = f"""SELECT seq, leaf_hash, covers = '[]', CAST(X'00' || ({_SQLITE_LEAF}) AS BLOB)
-FROM "ledger_entry" ORDER BY seq"""
-_CHUNK = 4096  # entries per fetch; a multiple of the node block size
-
-
-def _sqlite_chunks() -> Iterator[list]:
-    with connection.chunked_cursor() as cur:
-        cur.execute(_SQLITE_ROWS.replace('"ledger_entry"', f'"{Entry._meta.db_table}"'))
-        while rows := cur.fetchmany(_CHUNK):
-            yield rows
-
-
-# PostgreSQL's jsonb keeps no text, so the JSON columns are decoded and re-encoded canonically; the
-# rest of the leaf is put together from the columns as `ledger_append_many` does (the time rendered by
-# the database at its fixed width), without Django's row machinery. A hash that does not match is
-# re-derived the reference way before anything is reported, as on SQLite.
-_PG_ROWS = """SELECT seq, leaf_hash, actor, actor_id, kind, subject, payload::text, covers::text, recorded_at,
-       to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
-FROM "ledger_entry" ORDER BY seq"""
-
-
-def _pg_chunks() -> Iterator[list]:
-    with connection.chunked_cursor() as cur:
-        cur.execute(_PG_ROWS.replace('"ledger_entry"', f'"{Entry._meta.db_table}"'))
-        while rows := cur.fetchmany(_CHUNK):
-            yield rows
-
-
-def _canonical_text(text: str, empty: str) -> str:
-    """A JSON column's text (as PostgreSQL prints jsonb) in canonical form."""
-    return empty if text == empty else canonical_json(json.loads(text)).decode()
-
-
-def _careful_leaf(seq) -> tuple[str | None, list, str | None, object]:
-    """(leaf hash re-derived from the decoded entry fields the reference way, covers, kind, recorded_at)."""
-    e = Entry.objects.filter(seq=seq).values(*_FIELDS).first()
-    if e is None:
-        return None, [], None, None
-    data = entry_leaf_data(seq=e["seq"], recorded_at=e["recorded_at"], actor_id=e["actor_id"], actor=e["actor"],
-                           kind=e["kind"], subject=e["subject"], payload=e["payload"], covers=e["covers"])
-    return leaf_hash(data), e["covers"] or [], e["kind"], e["recorded_at"]
-
-
 @functools.cache
 def _fields_added() -> dict[str, list[tuple[str, object]]]:
     """{model label: [(field name, when its AddField migration was applied)]}, from the migration
@@ -140,11 +94,12 @@ def _left_out(label: str, recorded_at) -> frozenset[str]:
     return frozenset(name for name, when in _fields_added().get(label, ()) if recorded_at and recorded_at < when)
 
 
-def _stored_nodes() -> Iterator[tuple[int, int, str]]:
-    """Stored tree nodes in the order a rebuild completes them (by their last leaf, lower level first)."""
+def _stored_nodes(size: int) -> Iterator[tuple[int, int, str]]:
+    """Stored tree nodes within the first `size` leaves, in the order a rebuild completes them (by
+    their last leaf, lower level first)."""
     with connection.chunked_cursor() as cur:
         cur.execute(f'SELECT level, "index", hash FROM "{Node._meta.db_table}" '
-                    f'ORDER BY ("index" + 1) << level, level')
+                    f'WHERE ("index" + 1) << level <= %s ORDER BY ("index" + 1) << level, level', [size])
         while rows := cur.fetchmany(5000):
             yield from rows
 
@@ -170,109 +125,282 @@ def _check_covers(report: Report, seq: int, kind: str, covers: list, recorded_at
                     break
 
 
-def _check_node(report: Report, stored, level: int, index: int, h: bytes) -> None:
-    row = next(stored, None)
-    if row is None or (row[0], row[1], row[2]) != (level, index, h.hex()):
-        report.add(seq=None, kind="tree_node", what=f"node:{level}/{index}", expected=h.hex(),
-                   found=None if row is None else f"{row[0]}/{row[1]}:{row[2]}",
-                   message=f"账本树节点（第 {level} 层第 {index} 个）与由条目重建的不符：节点表被改动。")
+class _TreeCheck:
+    """The tree rebuilt from the leaf hashes, against the stored nodes and the signed tree head."""
 
+    def __init__(self, report: Report, head, size: int, name: str) -> None:
+        self.report, self.head, self.name = report, head, name
+        self.stored = _stored_nodes(size)
+        self.root_at_head = hashlib.new(name, b"").digest() if head is not None and head.size == 0 else None
 
-def ledger_verify(*, progress=None) -> Report:
-    """progress: an optional callable(n), called with the number of entries done every few thousand
-    (the command's progress bar)."""
-    # (Reading the next chunk in a second thread while this one hashes was tried: no gain, the
-    # fetch holds the GIL for most of its time -- docs/performance.md "Ledger".)
-    chunks = _sqlite_chunks() if connection.vendor == "sqlite" else _pg_chunks()
-    name = hash_name()
-    h = hasher(name)
-    fromhex = bytes.fromhex
-    report = Report()
-    head = latest_tree_head()
-    head_size = head.size if head is not None else -1
-    builder = Builder(name)
-    stored_nodes = _stored_nodes()
-    root_at_head = builder.root() if head_size == 0 else None
-    expected_seq = 1
+    def nodes(self, made) -> None:
+        for level, index, h in made:
+            row = next(self.stored, None)
+            if row is None or (row[0], row[1], row[2]) != (level, index, h.hex()):
+                self.report.add(seq=None, kind="tree_node", what=f"node:{level}/{index}", expected=h.hex(),
+                                found=None if row is None else f"{row[0]}/{row[1]}:{row[2]}",
+                                message=f"账本树节点（第 {level} 层第 {index} 个）与由条目重建的不符：节点表被改动。")
 
-    def add_leaves(leaves: list[bytes]) -> None:
-        nonlocal root_at_head
-        if progress:
-            progress(len(leaves))
-        if builder.size < head_size <= builder.size + len(leaves):
-            k = head_size - builder.size
-            for level, index, node in builder.push_many(leaves[:k]):
-                _check_node(report, stored_nodes, level, index, node)
-            root_at_head = builder.root()
-            leaves = leaves[k:]
-        for level, index, node in builder.push_many(leaves):
-            _check_node(report, stored_nodes, level, index, node)
-
-    def one(seq, kind, stored_leaf: str, data: bytes | None, covers, careful: bool, recorded_at=None) -> None:
-        """One entry the careful way. data: 0x00 || leaf bytes, or None; careful: data was derived
-        from the decoded fields (else it is SQLite's fast rendering, trusted only if it matches)."""
-        nonlocal expected_seq
-        if careful:
-            computed = h(data).hexdigest()
-        elif covers is None and data is not None and h(data).hexdigest() == stored_leaf:
-            computed = stored_leaf
-        else:
-            computed, covers, kind, recorded_at = _careful_leaf(seq)
-        if seq != expected_seq:
-            kind = kind or Entry.objects.filter(seq=seq).values_list("kind", flat=True).first()
-            report.add(seq=seq, kind=kind, what="sequence", expected=expected_seq, found=seq,
-                       message=f"条目序号不连续：应为 #{expected_seq}，实为 #{seq}（条目被删除或移动）。")
-            expected_seq = seq
-        expected_seq += 1
-        if computed != stored_leaf:
-            report.add(seq=seq, kind=kind, what="entry", expected=stored_leaf, found=computed,
-                       message=f"条目 #{seq}（{kind}）的内容与其叶子哈希不符：条目被改动。")
-        if covers:
-            _check_covers(report, seq, kind, covers, recorded_at)
-
-    if connection.vendor == "sqlite":
-        for rows in chunks:
-            seqs, hexes, plain, blobs = zip(*rows)
-            n = len(rows)
-            stored = [fromhex(x) for x in hexes]
-            # The whole chunk at C speed when every entry is in order, covers nothing and matches.
-            if (seqs[0] == expected_seq and seqs[-1] == expected_seq + n - 1 and all(plain)
-                    and None not in blobs and [h(b).digest() for b in blobs] == stored):
-                expected_seq += n
-            else:
-                for seq, hx, empty, blob in rows:
-                    one(seq, None, hx, blob, None if empty else "covered", careful=False)
-            add_leaves(stored)
-    else:
-        for rows in chunks:
-            for seq, hx, actor, actor_id, kind, subject, payload, covers, recorded_at, when in rows:
-                covers_text = _canonical_text(covers, "[]")
-                data = b"\x00" + leaf_data_from_texts(
-                    actor=actor, actor_id_text="null" if actor_id is None else str(actor_id),
-                    covers_text=covers_text, kind=kind, payload_text=_canonical_text(payload, "{}"),
-                    when_text=f'"{when}+00:00"', seq=seq, subject=subject)
-                if seq == expected_seq and h(data).hexdigest() == hx:
-                    expected_seq += 1
-                    if covers_text != "[]":
-                        _check_covers(report, seq, kind, json.loads(covers), recorded_at)
-                else:
-                    one(seq, kind, hx, None, "covered", careful=False)
-            add_leaves([fromhex(r[1]) for r in rows])
-    report.entries = builder.size
-    for level, index, h in stored_nodes:
-        report.add(seq=None, kind="tree_node", what=f"node:{level}/{index}", expected=None, found=h,
-                   message=f"账本树节点（第 {level} 层第 {index} 个）超出条目所能组成的树：节点表被改动。")
-    if head is not None:
+    def finish(self) -> None:
+        report, head = self.report, self.head
+        for level, index, h in self.stored:
+            report.add(seq=None, kind="tree_node", what=f"node:{level}/{index}", expected=None, found=h,
+                       message=f"账本树节点（第 {level} 层第 {index} 个）超出条目所能组成的树：节点表被改动。")
+        if head is None:
+            return
         report.head_size = head.size
         if not keys.verify_signature(head.public_key, head.signature, head.signed_message.encode()):
             report.add(seq=None, kind="tree_head", what=f"tree_head:{head.pk}", expected="valid signature",
                        found="invalid", message=f"签名树头（大小 {head.size}）的签名无效。")
-        if root_at_head is None:
+        if self.root_at_head is None:
             report.add(seq=None, kind="tree_head", what="size", expected=head.size, found=report.entries,
                        message=f"账本只有 {report.entries} 条，少于签名树头的 {head.size} 条：条目被删除。")
-        elif root_at_head.hex() != head.root_hash:
-            report.add(seq=None, kind="tree_head", what="root", expected=head.root_hash, found=root_at_head.hex(),
+        elif self.root_at_head.hex() != head.root_hash:
+            report.add(seq=None, kind="tree_head", what="root", expected=head.root_hash,
+                       found=self.root_at_head.hex(),
                        message=f"重建的前 {head.size} 条的 Merkle 根与签名树头不符：已签名的条目被改动或调换。")
+
+
+def _entry_facts(seqs: list[int]) -> Iterator[dict]:
+    for start in range(0, len(seqs), 500):
+        yield from Entry.objects.filter(seq__in=seqs[start:start + 500]).order_by("seq").values(
+            "seq", "kind", "covers", "recorded_at")
+
+
+def _check_covered(report: Report, seqs: list[int]) -> None:
+    for e in _entry_facts(seqs):
+        _check_covers(report, e["seq"], e["kind"], e["covers"], e["recorded_at"])
+
+
+# --- the range pass --------------------------------------------------------------------------------
+
+
+class WorkerFailed(RuntimeError):
+    pass
+
+
+def _worker_count(n: int, range_size: int, workers: int | None) -> int:
+    """Worker processes for a log of n entries: none (this process) for a log inside an open
+    transaction (workers would not see it), an in-memory database, or a single range; none either
+    where the database hashes the entries (`leafcheck.server_checks`): its process is then the
+    second core, and this one only builds the tree (measured: faster than workers, docs/performance.md)."""
+    if leafcheck.server_checks(connection.vendor, hash_name()):
+        return 0
+    if workers is None:
+        workers = getattr(settings, "ZHIFA_LEDGER_VERIFY_WORKERS", 0) or os.cpu_count() or 1
+    if workers < 2 or n <= range_size or connection.in_atomic_block:
+        return 0
+    if connection.vendor == "sqlite" and _sqlite_file() is None:
+        return 0
+    return min(workers, -(-n // range_size))
+
+
+def _sqlite_file() -> str | None:
+    """The SQLite database's file, which workers open read-only; None for an in-memory database
+    (the test suite's), which only this process can see."""
+    return None if connection.is_in_memory_db() else str(connection.settings_dict["NAME"])
+
+
+def _job(sql: str, head_size: int, name: str) -> dict:
+    job = {"vendor": connection.vendor, "sql": sql, "head_size": head_size, "hash_name": name}
+    if connection.vendor == "sqlite":
+        job["path"] = _sqlite_file()
+    else:
+        params = connection.get_connection_params()
+        job["params"] = {k: v for k, v in params.items()
+                         if k in ("dbname", "user", "password", "host", "port", "sslmode", "sslrootcert", "sslcert",
+                                  "sslkey", "options", "passfile", "service")}
+    return job
+
+
+def _spawn(job: dict) -> subprocess.Popen:
+    src = str(Path(__file__).resolve().parents[2])  # the directory holding the zhifa package
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.Popen([sys.executable, "-m", "zhifa.ledger.leafcheck"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=tempfile.TemporaryFile(), env=env)
+    pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+    proc.stdin.close()
+    return proc
+
+
+def _range_results(ranges: list[tuple[int, int]], workers: int, sql: str, head_size: int,
+                   name: str) -> Iterator[dict]:
+    """Each range's `leafcheck.check_range` result, in order: from worker processes (ranges dealt
+    round-robin, read back in turn, so a worker waits for the reader and memory stays flat), or in
+    this process."""
+    if not workers:
+        with connection.cursor() as cur:
+            raw = cur.cursor if connection.vendor == "postgresql" else connection.connection.cursor()
+            for lo, hi in ranges:
+                yield leafcheck.check_range(raw, sql, lo, hi, head_size=head_size, hash_name=name)
+        return
+    job = _job(sql, head_size, name)
+    procs = [_spawn({**job, "ranges": ranges[w::workers]}) for w in range(workers)]
+    try:
+        for i in range(len(ranges)):
+            proc = procs[i % workers]
+            try:
+                yield pickle.load(proc.stdout)
+            except EOFError:
+                proc.wait()
+                proc.stderr.seek(0)
+                raise WorkerFailed(f"账本核验工作进程异常退出：{proc.stderr.read().decode(errors='replace')[-2000:]}")
+    finally:
+        for proc in procs:
+            proc.kill() if proc.poll() is None else None
+            proc.wait()
+            proc.stdout.close()
+
+
+def _range_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: str, progress,
+                workers: int | None, range_size: int) -> bool:
+    """Check the log by ranges and join their subtrees. False when an entry is missing, out of
+    place or does not match: the caller then goes through the log the careful way."""
+    ranges = [(lo, min(lo + range_size, n)) for lo in range(0, n, range_size)]
+    sql = leafcheck.query_for(connection.vendor, name, Entry._meta.db_table)
+    h = hasher(name)
+    stack: list[tuple[int, int, bytes]] = []  # whole ranges' subtrees not yet paired, levels decreasing
+    covered: list[int] = []
+    count = _worker_count(n, range_size, workers)
+    server = (_ServerCheck(n, background=not connection.in_atomic_block)
+              if leafcheck.server_checks(connection.vendor, name) else None)
+    results = _range_results(ranges, count, sql, head_size, name)
+    for r in results:
+        if not r["ok"]:
+            results.close()
+            return False
+        tree.nodes(r["nodes"])
+        if r["at_head"] is not None:
+            tree.root_at_head = fold([x[2] for x in stack + r["at_head"]], name)
+        for level, index, node in r["parts"]:
+            while stack and stack[-1][0] == level:
+                left = stack.pop()[2]
+                level, index, node = level + 1, index >> 1, h(b"\x01" + left + node).digest()
+                tree.nodes([(level, index, node)])
+            stack.append((level, index, node))
+        covered += r["covered"]
+        if progress:
+            progress(r["hi"] - r["lo"])
+    if server is not None and server.mismatches():
+        return False
+    report.entries = n
+    _check_covered(report, covered)
+    return True
+
+
+class _ServerCheck:
+    """PostgreSQL hashes every entry's text and compares it with the leaf hash (leafcheck.SERVER_CHECK)
+    in its own processes, while the ranges are read: in a thread with its own connection when the
+    ranges go to workers, else here, at the end."""
+
+    def __init__(self, n: int, *, background: bool) -> None:
+        self.sql = leafcheck.SERVER_CHECK.format(table=Entry._meta.db_table)
+        self.n, self.found, self.error = n, None, None
+        self.thread = threading.Thread(target=self._run_in_thread, daemon=True) if background else None
+        if self.thread:
+            self.thread.start()
+
+    def _query(self) -> list[int]:
+        with connection.cursor() as cur:
+            cur.execute(self.sql, [self.n])
+            return [seq for (seq,) in cur.fetchall()]
+
+    def _run_in_thread(self) -> None:
+        try:
+            self.found = self._query()  # `connection` is this thread's own
+        except Exception as e:  # noqa: BLE001 -- reported by mismatches() in the caller's thread
+            self.error = e
+        finally:
+            connection.close()
+
+    def mismatches(self) -> list[int]:
+        if self.thread is None:
+            return self._query()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.found
+
+
+# --- the careful pass ------------------------------------------------------------------------------
+
+
+def _careful_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: str) -> None:
+    """Every entry in order: name each gap, each entry whose text does not match its leaf hash, each
+    covered row or file that changed; rebuild the tree from the stored leaf hashes as they stand."""
+    h = hasher(name)
+    builder = Builder(name)
+    # The text, hashed here, with each entry's number and whether it covers anything.
+    sql = ("SELECT seq, leaf_hash, CAST(X'00' || data AS BLOB), covers <> '[]' FROM \"{t}\" "
+           "WHERE seq > ? AND seq <= ? ORDER BY seq" if connection.vendor == "sqlite" else
+           "SELECT seq, leaf_hash, '\\x00'::bytea || convert_to(data, 'UTF8'), covers <> '[]'::jsonb FROM \"{t}\" "
+           "WHERE seq > %s AND seq <= %s ORDER BY seq").format(t=Entry._meta.db_table)
+    expected_seq = 1
+    covered: list[int] = []
+    # Streamed: a server-side cursor on PostgreSQL (its SQL has %s placeholders, which Django's
+    # cursor takes); SQLite's own cursor, which steps as it goes (its SQL has ? placeholders).
+    with connection.chunked_cursor() if connection.vendor == "postgresql" else _nullcontext() as cur:
+        raw = cur if cur is not None else connection.connection.cursor()
+        raw.execute(sql, (0, n))
+        while rows := raw.fetchmany(leafcheck.FETCH):
+            leaves = []
+            for seq, stored, data, covers in rows:
+                if seq != expected_seq:
+                    report.add(seq=seq, kind=_kind(seq), what="sequence", expected=expected_seq, found=seq,
+                               message=f"条目序号不连续：应为 #{expected_seq}，实为 #{seq}（条目被删除或移动）。")
+                expected_seq = seq + 1
+                computed = h(bytes(data)).hexdigest()
+                if computed != stored:
+                    report.add(seq=seq, kind=_kind(seq), what="entry", expected=stored, found=computed,
+                               message=f"条目 #{seq}（{_kind(seq)}）的内容与其叶子哈希不符：条目被改动。")
+                if covers:
+                    covered.append(seq)
+                leaves.append(bytes.fromhex(stored))
+            if builder.size < head_size <= builder.size + len(leaves):
+                k = head_size - builder.size
+                tree.nodes(builder.push_many(leaves[:k]))
+                tree.root_at_head = builder.root()
+                leaves = leaves[k:]
+            tree.nodes(builder.push_many(leaves))
+    report.entries = builder.size
+    _check_covered(report, covered)
+
+
+_nullcontext = contextlib.nullcontext
+
+
+def _kind(seq: int) -> str | None:
+    return Entry.objects.filter(seq=seq).values_list("kind", flat=True).first()
+
+
+def ledger_verify(*, progress=None, workers: int | None = None, range_size: int = leafcheck.RANGE) -> Report:
+    """progress: an optional callable(n), called with the number of entries done as ranges finish
+    (the command's progress bar). workers: processes for the range pass (default: the setting
+    ZHIFA_LEDGER_VERIFY_WORKERS, else one per CPU); range_size: a power of two, at least the node
+    block (tests make it small)."""
+    name = hash_name()
+    head = latest_tree_head()
+    head_size = head.size if head is not None else -1
+    extent = Entry.objects.aggregate(count=Count("id"), n=Max("seq"))
+    count, n = extent["count"], extent["n"] or 0
+
+    def fresh() -> tuple[Report, _TreeCheck]:
+        report = Report()
+        return report, _TreeCheck(report, head, n, name)
+
+    report, tree = fresh()
+    ok = False
+    if count == n:  # no gap: check by ranges, the careful pass only if something is wrong
+        try:
+            ok = _range_pass(report, tree, n, head_size, name, progress, workers, range_size)
+        except WorkerFailed as e:
+            log.warning("ledger verify: %s; checking in this process instead", e)
+            report, tree = fresh()
+            ok = _range_pass(report, tree, n, head_size, name, None, 1, range_size)
+    if not ok:
+        report, tree = fresh()
+        _careful_pass(report, tree, n, head_size, name)
+    tree.finish()
     return report
 
 

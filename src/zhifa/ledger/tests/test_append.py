@@ -51,7 +51,12 @@ def test_orm_refuses_update_and_delete():
         e.save()
 
 
-@pytest.mark.parametrize("sql", ["UPDATE ledger_entry SET kind = 'changed'", "DELETE FROM ledger_entry"])
+@pytest.mark.parametrize("sql", [
+    "UPDATE ledger_entry SET data = replace(data, 'x_happened', 'changed')",  # the entry itself
+    "UPDATE ledger_entry SET leaf_hash = 'ab'",
+    "UPDATE ledger_entry SET kind = 'changed'",  # a generated column cannot be written at all
+    "DELETE FROM ledger_entry",
+])
 def test_database_refuses_direct_sql(sql):
     with transaction.atomic():
         ledger_append(kind="x_happened", actor=None, subject="core.test:1")
@@ -112,17 +117,21 @@ def test_append_many_outside_a_transaction_is_refused():
     assert Entry.objects.count() == 0
 
 
-def test_entry_columns_hold_the_canonical_json_text():
-    """What verify's fast path relies on where the database keeps the text (SQLite)."""
+def test_an_entry_is_its_canonical_text_and_the_columns_are_read_from_it():
+    """`data` holds the bytes the leaf hash covers; every other column is generated from it."""
+    from zhifa.ledger.services import leaf_hash
+
     with transaction.atomic():
         e = ledger_append(kind="x_happened", actor=None, subject="core.test:1", payload={"b": "江川", "a": [1, 2]})
     with connection.cursor() as cur:
-        cur.execute("SELECT payload FROM ledger_entry WHERE id = %s", [e.pk])
-        text = cur.fetchone()[0]
-    if connection.vendor == "sqlite":
-        assert text == '{"a":[1,2],"b":"江川"}'
+        cur.execute("SELECT data, leaf_hash FROM ledger_entry WHERE id = %s", [e.pk])
+        text, stored_leaf = cur.fetchone()
+    assert text.startswith('{"actor":"system","actor_id":null,"covers":[],"kind":"x_happened","payload":{"a":[1,2],"b":"江川"}')
+    assert leaf_hash(text.encode()) == stored_leaf == e.leaf_hash
     e.refresh_from_db()
-    assert e.payload == {"a": [1, 2], "b": "江川"}
+    assert (e.payload, e.kind, e.subject, e.actor_id, e.covers) == ({"a": [1, 2], "b": "江川"}, "x_happened",
+                                                                    "core.test:1", None, [])
+    assert e.recorded_at.tzinfo is not None and f'"recorded_at":"{e.recorded_at.isoformat()}"' in text
 
 
 # No NUL (PostgreSQL text and jsonb refuse it) and no lone surrogates (not Unicode text: refused,

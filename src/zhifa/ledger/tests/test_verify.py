@@ -88,19 +88,18 @@ def test_missing_file_is_named(log):
 
 
 def test_altered_entry_is_named(log):
-    _as_superuser("UPDATE ledger_entry SET kind = 'case_closed' WHERE seq = 3")
+    _as_superuser("UPDATE ledger_entry SET data = replace(data, '\"kind\":\"case_filed\"', '\"kind\":\"case_closed\"') "
+                  "WHERE seq = 3")
+    assert Entry.objects.get(seq=3).kind == "case_closed"  # the generated column follows the text
     report = ledger_verify()
     assert (3, "entry") in _whats(report)
 
 
 def test_altered_entry_with_recomputed_leaf_breaks_the_signed_root(log):
-    from zhifa.ledger.services import entry_leaf_hash
+    from zhifa.ledger.services import leaf_hash
 
-    e = Entry.objects.get(seq=3)
-    e.payload = {"number": "江市监罚〔2026〕99号"}
-    forged = entry_leaf_hash(e)
-    _as_superuser("UPDATE ledger_entry SET payload = %s, leaf_hash = %s WHERE seq = 3",
-                  ['{"number": "江市监罚〔2026〕99号"}', forged])
+    text = Entry.objects.get(seq=3).data.replace("1号", "99号")
+    _as_superuser("UPDATE ledger_entry SET data = %s, leaf_hash = %s WHERE seq = 3", [text, leaf_hash(text.encode())])
     report = ledger_verify()
     assert (None, "root") in _whats(report)
     assert (3, "entry") not in _whats(report)  # the forger made the entry self-consistent
@@ -114,11 +113,16 @@ def test_deleted_entry_is_named(log):
     assert (None, "size") in whats
 
 
+def _set_seq(old: int, new: int) -> None:
+    _as_superuser("UPDATE ledger_entry SET data = replace(data, %s, %s) WHERE seq = %s",
+                  [f'"seq":{old},', f'"seq":{new},', old])
+
+
 def test_swapped_entries_are_named(log):
     one, three = Entry.objects.get(seq=1), Entry.objects.get(seq=3)
-    _as_superuser("UPDATE ledger_entry SET seq = 1000000 WHERE seq = 1")
-    _as_superuser("UPDATE ledger_entry SET seq = 1 WHERE seq = 3")
-    _as_superuser("UPDATE ledger_entry SET seq = 3 WHERE seq = 1000000")
+    _set_seq(1, 1000000)
+    _set_seq(3, 1)
+    _set_seq(1000000, 3)
     report = ledger_verify()
     whats = _whats(report)
     assert (1, "entry") in whats and (3, "entry") in whats
@@ -178,49 +182,28 @@ def test_nightly_task_records_a_run(log):
     assert run.ok and run.entries == 3
 
 
-def test_leaf_put_together_by_sqlite_equals_the_reference_bytes():
-    """verify's fast path on SQLite: the leaf built from the columns' text is the reference leaf,
-    for awkward text too (quotes, backslashes, control characters, Chinese, emoji, nulls)."""
-    if connection.vendor != "sqlite":
-        pytest.skip("the fast path is SQLite's")
+def test_generated_columns_read_back_awkward_text_exactly():
+    """The columns are generated from the canonical text by the database (json_extract on SQLite,
+    jsonb on PostgreSQL): awkward text comes back as appended, and the text is the reference leaf."""
     from zhifa.ledger.services import entry_leaf_data
-    from zhifa.ledger.verify import _SQLITE_LEAF
 
     odd = 'a"b\\c\n\t\x01\x7f 江川 😀 \u2028'
+    payload = {"z": [1, 2.5, None, True, -0.25], "a": {"y": odd, "b": -3}, "当事人": "某公司"}
     with transaction.atomic():
-        ledger_append(kind="case_filed", actor=None, subject=f"cases.case:{odd}",
-                      payload={"z": [1, 2.5, None, True], "a": {"y": odd, "b": -3}, "当事人": "某公司"})
+        ledger_append(kind="case_filed", actor=None, subject=f"cases.case:{odd}", payload=payload)
         ledger_append(kind=f"odd{odd}", actor=None, subject="x", payload={})
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT seq, {_SQLITE_LEAF} FROM ledger_entry ORDER BY seq")
-        built = dict(cur.fetchall())
-    for e in Entry.objects.all():
+    first, second = Entry.objects.order_by("seq")
+    assert (first.subject, first.payload, second.kind, second.payload) == (f"cases.case:{odd}", payload, f"odd{odd}", {})
+    for e in (first, second):
         ref = entry_leaf_data(seq=e.seq, recorded_at=e.recorded_at, actor_id=e.actor_id, actor=e.actor, kind=e.kind,
                               subject=e.subject, payload=e.payload, covers=e.covers)
-        assert built[e.seq].encode() == ref
+        assert e.data.encode() == ref
+    assert ledger_verify().ok
 
 
-def test_entries_stored_another_way_still_verify():
-    """Whole-second times and non-canonical JSON text (rows written before the canonical encoder)
-    take the reference path and pass."""
-    import datetime as dt
-
-    from zhifa.core.canonical import digest
-    from zhifa.ledger.services import entry_leaf_data
-
-    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-    data = entry_leaf_data(seq=1, recorded_at=when, actor_id=None, actor="system", kind="case_filed",
-                           subject="cases.case:1", payload={"b": 1, "a": "江"}, covers=[])
-    Entry.objects.create(seq=1, recorded_at=when, actor_id=None, actor="system", kind="case_filed",
-                         subject="cases.case:1", payload={"b": 1, "a": "江"}, covers=[],
-                         leaf_hash=digest(b"\x00" + data))
-    _as_superuser("UPDATE ledger_entry SET payload = %s WHERE seq = 1", ['{"b": 1, "a": "\\u6c5f"}'])
-    report = ledger_verify()
-    assert report.ok, report.problems
-
-
-def test_altered_payload_in_canonical_form_is_named(log):
-    _as_superuser("UPDATE ledger_entry SET payload = %s WHERE seq = 3", ['{"number":"江市监罚〔2026〕9号"}'])
+def test_altered_payload_is_named(log):
+    _as_superuser("UPDATE ledger_entry SET data = replace(data, '1号', '9号') WHERE seq = 3")
+    assert Entry.objects.get(seq=3).payload == {"number": "江市监罚〔2026〕9号"}
     report = ledger_verify()
     assert (3, "entry") in _whats(report)
 
@@ -275,21 +258,94 @@ def test_fields_added_come_from_the_migration_graph_and_django_migrations():
     assert "procedure_acts" in dict(verify._fields_added()["catalog.historicalavrecordingitem"])
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's leaf rendering")
-def test_postgresql_leaves_are_rendered_from_the_columns(log, monkeypatch):
-    """On PostgreSQL verify puts each leaf together from the columns (the JSON decoded and re-encoded
-    canonically) and falls back to the reference way only on a mismatch: an untouched log, with
-    covers, escapes, floats and nested keys, never needs the fallback; a tampered entry still does."""
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_check_the_log_by_ranges(monkeypatch, tmp_path):
+    """A committed log of several ranges is checked in worker processes (ledger.leafcheck run as
+    `python -m`), joined into the same tree, with covered rows checked here; the signed head falls
+    inside a range. A tampered entry sends verify through the careful pass, which names it."""
     from zhifa.ledger import verify
 
+    cat = EnforcementCategory.objects.create(code="HB", name="生态环境")
     with transaction.atomic():
-        ledger_append(kind="x_happened", actor=None, subject='core.test:"引号"',
-                      payload={"b": '引号"和\\反斜杠\n\t\x01', "a": [1.5, None, True, -0.25], "数": {"z": 1, "y": "x"}})
-    tree_head_sign()
-    calls = []
-    real = verify._careful_leaf
-    monkeypatch.setattr(verify, "_careful_leaf", lambda seq: calls.append(seq) or real(seq))
-    assert ledger_verify().ok and calls == []
-    _as_superuser("UPDATE ledger_entry SET kind = %s WHERE seq = 2", ["forged_kind"])
-    report = ledger_verify()
-    assert (2, "entry") in _whats(report) and calls == [2]
+        ledger_append_many(entries=[{"kind": "case_filed", "subject": f"cases.case:{i}", "payload": {"i": i}}
+                                    for i in range(300)], actor=None)
+    tree_head_sign()  # at 300: inside the fifth range of 64
+    with transaction.atomic():
+        ledger_append(kind="category_created", actor=None, subject=cat, rows=[cat])
+        ledger_append_many(entries=[{"kind": "case_filed", "subject": f"cases.case:{i}"} for i in range(200)],
+                           actor=None)
+    spawned = []
+    real = verify._spawn
+
+    def spawn(job):
+        spawned.append(job["ranges"])
+        if connection.vendor == "sqlite":  # the suite's SQLite is in memory: workers read a copy on disk
+            import sqlite3
+
+            with sqlite3.connect(job["path"]) as copy:
+                connection.connection.backup(copy)
+        return real(job)
+
+    if connection.vendor == "sqlite":
+        monkeypatch.setattr(verify, "_sqlite_file", lambda: str(tmp_path / "copy.sqlite3"))
+    monkeypatch.setattr(verify, "_spawn", spawn)
+    server_checks = verify.leafcheck.server_checks
+    if connection.vendor == "postgresql":
+        # PostgreSQL hashes the texts itself, in a thread's connection beside this one, no workers.
+        assert ledger_verify(workers=2, range_size=64).ok and spawned == []
+        # Workers as with SM3, which the database cannot compute.
+        monkeypatch.setattr(verify.leafcheck, "server_checks", lambda vendor, name: False)
+    careful = []
+    real_careful = verify._careful_pass
+    monkeypatch.setattr(verify, "_careful_pass", lambda *a: careful.append(1) or real_careful(*a))
+
+    report = ledger_verify(workers=2, range_size=64)
+    assert report.ok, report.problems
+    assert (report.entries, report.head_size) == (501, 300)
+    assert len(spawned) == 2 and sorted(r for rs in spawned for r in rs)[-1] == (448, 501) and careful == []
+    assert spawned[0][:2] == [(0, 64), (128, 192)]  # dealt round-robin
+    assert ledger_verify(workers=0).ok  # the same answer in this process
+
+    with connection.cursor() as cur:
+        cur.execute("UPDATE org_enforcementcategory SET name = 'x' WHERE id = %s", [cat.pk])
+    assert _whats(ledger_verify(workers=2, range_size=64)) == {(301, f"org.enforcementcategory:{cat.pk}")}
+    assert careful == []  # a covered row is checked after the ranges, no careful pass needed
+
+    _as_superuser("UPDATE ledger_entry SET data = replace(data, '\"i\":7}', '\"i\":8}') WHERE seq = 8")
+    report = ledger_verify(workers=2, range_size=64)
+    assert (8, "entry") in _whats(report) and careful == [1]
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(verify.leafcheck, "server_checks", server_checks)
+        assert (8, "entry") in _whats(ledger_verify(workers=2, range_size=64)) and careful == [1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_to_canonical_text_keeps_an_existing_log_verifiable():
+    """Migration 0004 writes each existing entry's canonical text from its old columns: the log
+    still verifies, and the generated columns give back what the old ones held."""
+    import datetime as dt
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    from zhifa.core.canonical import digest
+    from zhifa.ledger.services import entry_leaf_data
+
+    old = [("ledger", "0003_tree_nodes")]
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("ledger")
+    executor.migrate(old)
+    try:
+        OldEntry = executor.loader.project_state(old).apps.get_model("ledger", "Entry")
+        when = dt.datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=dt.UTC)
+        rows = [dict(seq=i, recorded_at=when, actor_id=7 if i == 2 else None, actor="admin" if i == 2 else "system",
+                     kind="case_filed", subject=f"cases.case:{i}", payload={"b": i, "a": "江"}, covers=[])
+                for i in (1, 2, 3)]
+        for r in rows:
+            OldEntry.objects.create(**r, leaf_hash=digest(b"\x00" + entry_leaf_data(**r)))
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    assert ledger_verify().ok
+    got = list(Entry.objects.order_by("seq").values("seq", "recorded_at", "actor_id", "actor", "kind", "subject",
+                                                    "payload", "covers"))
+    assert got == rows
