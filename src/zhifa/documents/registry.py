@@ -260,6 +260,20 @@ def benchmark_text(benchmark) -> str:
     return f"本案适用行政处罚裁量基准{ref}“{label}”档次{rng_text}。" + ("适用理由：" + sentence(reasons) if reasons else "")
 
 
+def renotification_text(ctx: DocContext) -> list[str]:
+    """Each earlier notice superseded by a step back for new facts (PEN-19: 补充调查，重新告知)."""
+    out = []
+    for round_ in (ctx.case.data or {}).get("earlier_proposals") or []:
+        notice, why = round_.get("serve_notice") or {}, round_.get("superseded") or {}
+        if not notice:
+            continue
+        number = f"（{why['notice_document']}）" if why.get("notice_document") else ""
+        out.append(f"本机关于{cn_date(notice.get('served_date') or notice.get('served_on'))}送达的行政处罚事先告知书{number}"
+                   f"送达后，发现新的事实（{sentence(why.get('new_facts', '')).rstrip('。')}），经补充调查后重新告知当事人，"
+                   "原告知的拟处理意见不再适用。")
+    return out
+
+
 def statement_review(ctx: DocContext, decision: dict) -> str:
     """What the party said and what became of it (PEN-19; SAMR S7 Art. 62: adopted or not, and why)."""
     parts = []
@@ -279,7 +293,7 @@ def statement_review(ctx: DocContext, decision: dict) -> str:
         parts.append(adopted.strip())
     if not parts:
         parts.append("当事人在法定期限内未提出陈述、申辩意见。")
-    return "\n".join(parts)
+    return "\n".join(renotification_text(ctx) + parts)
 
 
 def remedies_text(ctx: DocContext, data: dict) -> str:
