@@ -125,6 +125,9 @@ def _benchmark(ctx: TransitionContext):
     circ = {flag: True for flag in ctx.data.get("circumstances") or []}
     circ["mitigating"] = ctx.data.get("mitigating") or []
     circ["minor_age"] = "minor_age" in (ctx.data.get("circumstances") or [])
+    for amount in ("illegal_gains", "goods_value"):  # the bases of a fine by multiples
+        if ctx.data.get(amount):
+            circ[amount] = ctx.data[amount]
     return benchmark_apply(matter=matter, circumstances=circ)
 
 
@@ -173,6 +176,7 @@ def propose_effect(ctx: TransitionContext) -> None:
         confiscation_value=ctx.data.get("confiscation_value"))
     proposal["hearing_right"] = reasons
     proposal["hearing_warnings"] = warnings
+    proposal["fine_max_comparison"] = g.fine_max_comparison(ctx.case, ctx.data)  # PEN-06
     if result and ctx.data.get("outcome") == "penalty" and PenaltyType.FINE in (ctx.data.get("penalty_types") or []):
         dev = deviation_requires(result=result, proposed_amount=ctx.data.get("fine_amount"))
         proposal["deviates"] = dev.deviates
@@ -613,11 +617,16 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("report", "调查终结报告", "textarea", required=True),)),
         T("propose", "拟处理意见（案件审查）", ("investigated",), None, "case_decision_proposed", rule="PEN-29",
           guards=(g.penalty_types_lawful, g.minors, crime_goes_to_referral, discretion_within_benchmark,
-                  correction_ordered, g.basis_version_in_force,
+                  correction_ordered, g.basis_version_in_force, g.higher_fine_norm_applied,
                   *RELIED_EVIDENCE_GUARDS),  # PEN-21, PEN-15, PEN-14: the evidence the findings rely on
           inputs=(Field("outcome", "处理意见", "choice", required=True, choices=(
               ("penalty", "给予行政处罚"), ("no_penalty", "不予行政处罚"), ("refer", "移送司法机关"))),
                   PENALTY_TYPES, FINE, Field("confiscation_value", "没收违法所得或非法财物价值（元）", "decimal", min_value=0),
+                  Field("illegal_gains", "违法所得金额（元）", "decimal", min_value=0,
+                        help="按违法所得倍数计罚的事项据此计算罚款幅度（规则 REV-09、PEN-06）"),
+                  Field("goods_value", "货值金额（元）", "decimal", min_value=0,
+                        help="按货值金额倍数计罚的事项据此计算罚款幅度（规则 REV-09、PEN-06）"),
+                  g.OTHER_MATTERS,
                   Field("circumstances", "裁量情节", "multichoice", choices=CIRCUMSTANCES),
                   Field("mitigating", "应当从轻减轻情形（PEN-09）", "multichoice", choices=MITIGATING),
                   Field("correction_order", "责令改正内容", "textarea"),

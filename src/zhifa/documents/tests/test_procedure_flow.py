@@ -122,7 +122,7 @@ def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_ca
 
 def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_world, django_capture_on_commit_callbacks):
     """PEN-19: after 补充调查（重新告知） a second 行政处罚事先告知书 with its own number; the first stays.
-    The decision tells of the superseded notice."""
+    The decision tells of the superseded notice and shows the PEN-06 comparison of the cited norms."""
     w = penalty_world
 
     def move(case, action, data=None, days_ago=0, **kw):
@@ -141,7 +141,7 @@ def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_wo
     first = Document.objects.get(case=case, template="pre_decision_notice")
     move(case, "reinvestigate", {"new_facts": "查实当事人另有一批食品未查验进货", "not_due_to_defence": True}, days_ago=30)
     move(case, "conclude_investigation", {"report": "补充调查终结"}, days_ago=28)
-    move(case, "propose", {**PROPOSAL, "fine_amount": "30000"}, days_ago=27,
+    move(case, "propose", {**PROPOSAL, "fine_amount": "30000", "other_matters": "SC-CF-001"}, days_ago=27,
          warn_reason="事实见现场检查笔录（测试未上传证据文件）")
     move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=25)).isoformat()},
          days_ago=25)
@@ -155,5 +155,6 @@ def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_wo
     assert "人民币贰万元整" in squash(pdf_text(notices[0])) and "人民币叁万元整" in squash(pdf_text(notices[1]))
     text = squash(pdf_text(Document.objects.get(case=case, template="penalty_decision")))
     for expected in [first.number, "查实当事人另有一批食品未查验进货", "重新告知当事人", "当事人在法定期限内未提出陈述、申辩意见",
-                     "人民币叁万元整"]:
+                     "人民币叁万元整",
+                     "SC-CF-001", "人民币叁仟元整", "SC-CF-126", "按照罚款数额高的规定处罚"]:
         assert squash(expected) in text, expected

@@ -612,6 +612,84 @@ def test_pen06_another_agency_citing_the_same_provision(penalty_world):
     assert "江川市市场监督管理局" in err.message and first.data["penalty_decision_number"] in err.message
 
 
+def _other_matter(w, code, *, publish=True, **fields):
+    from zhifa.catalog import services as catalog
+    from zhifa.cases.testing import _publish
+
+    values = dict(name=f"其他规定{code}", kind=w.matter.kind, category=w.category, violation="同一行为",
+                  penalty_types=["warning", "fine"])
+    values.update(fields)
+    matter = catalog.matter_create(agency=w.agency, code=code, actor=w.actor, legal_bases=list(w.matter.legal_bases.all()),
+                                   tiers=[], **values)
+    return _publish(matter, w.actor) if publish else matter
+
+
+def test_pen06_warns_when_another_breached_norm_fines_more(penalty_world):
+    w = penalty_world
+    _other_matter(w, "SC-CF-055", name="食品经营者未查验供货者许可证", fine_min="50000", fine_max="100000")
+    case = investigated(w)
+    data = {**PROPOSAL, "other_matters": "SC-CF-055"}
+    err = warned(case, "propose", w, data, rule="PEN-06")
+    assert "SC-CF-126" in err.message and "50000元" in err.message
+    assert "SC-CF-055" in err.message and "100000元" in err.message and "第二十九条" in err.message
+    entry = move(case, "propose", w, data, warn_reason="两事项罚则相同，另案已按SC-CF-055立案调查的情形不存在")
+    assert "PEN-06" in [x["rule"] for x in entry.warnings]
+    case.refresh_from_db()
+    comparison = case.data["propose"]["fine_max_comparison"]
+    assert comparison["highest"] == ["SC-CF-055"] and not comparison["own_is_highest"]
+    assert [(r["code"], r["fine_max"], r["own"]) for r in comparison["matters"]] == [
+        ("SC-CF-126", "50000.00", True), ("SC-CF-055", "100000.00", False)]
+
+
+def test_pen06_no_warning_when_the_case_matter_fines_most(penalty_world):
+    w = penalty_world
+    case = investigated(w)
+    # The simple matter (up to 3,000 yuan) and the case's own code, listed again, are compared.
+    entry = move(case, "propose", w, {**PROPOSAL, "other_matters": "SC-CF-001、SC-CF-126"})
+    assert [x["rule"] for x in entry.warnings] == ["PEN-14"]  # only the evidence reminder of these tests
+    case.refresh_from_db()
+    comparison = case.data["propose"]["fine_max_comparison"]
+    assert comparison["own_is_highest"] and comparison["highest"] == ["SC-CF-126"]
+    assert [r["code"] for r in comparison["matters"]] == ["SC-CF-126", "SC-CF-001"]
+    # Without other matters nothing is compared.
+    move(case, "propose", w, PROPOSAL)
+    case.refresh_from_db()
+    assert case.data["propose"]["fine_max_comparison"] is None
+
+
+def test_pen06_multiples_use_the_case_amount(penalty_world):
+    w = penalty_world
+    _other_matter(w, "SC-CF-124", name="经营超过保质期的食品", fine_min="5000", fine_max="20000",
+                  multiple_min="10", multiple_max="20", multiple_of="goods_value")
+    case = investigated(w)
+    # No goods value given: the fixed maximum (20,000) is below the case's 50,000.
+    move(case, "propose", w, {**PROPOSAL, "other_matters": "SC-CF-124"})
+    case.refresh_from_db()
+    assert case.data["propose"]["fine_max_comparison"]["own_is_highest"]
+    # 货值金额 4,000 yuan × 20 = 80,000 yuan: now the other norm fines more.
+    err = warned(case, "propose", w, {**PROPOSAL, "other_matters": "SC-CF-124", "goods_value": "4000"}, rule="PEN-06")
+    assert "80000元" in err.message and "货值金额4000元的20倍" in err.message
+
+
+def test_pen06_unknown_or_unpublished_codes_are_bad_input(penalty_world):
+    from zhifa.core.errors import DomainError
+
+    w = penalty_world
+    _other_matter(w, "SC-CF-999", publish=False, fine_max="90000")
+    case = investigated(w)
+    rows, entries = StatusEntry.objects.filter(case=case).count(), Entry.objects.count()
+    for raw, named in (("SC-CF-404", "SC-CF-404"), ("SC-CF-001，SC-CF-999", "SC-CF-999")):
+        with pytest.raises(DomainError) as bad:
+            move(case, "propose", w, {**PROPOSAL, "other_matters": raw})
+        assert bad.value.status == 400 and bad.value.rule == "PEN-06"
+        assert set(bad.value.fields) == {"other_matters"}
+        assert named in bad.value.message and "同一违法行为同时违反的其他规定" in bad.value.message
+        assert "SC-CF-001" not in bad.value.message
+    assert StatusEntry.objects.filter(case=case).count() == rows and Entry.objects.count() == entries
+    case.refresh_from_db()
+    assert "propose" not in case.data
+
+
 def test_pen30_no_hearing_fee(penalty_world):
     w = penalty_world
     case = decided(w)
