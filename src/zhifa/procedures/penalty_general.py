@@ -470,6 +470,12 @@ def service_date_possible(ctx: TransitionContext) -> None:
     made = ctx.case.decided_on if ctx.transition.action == "serve_decision" else None
     if made and served < made:
         ctx.refuse("TIME-12", f"送达日期不能早于决定日期（{made:%Y年%m月%d日}）（规则 TIME-12）。", field="served_on")
+    rounds = ctx.case.data.get(EARLIER_PROPOSALS) or []
+    if ctx.transition.action == "serve_notice" and rounds:  # a new notice is made after the step back (PEN-19)
+        back = dt.date.fromisoformat(rounds[-1]["superseded"]["on_date"])
+        if served < back:
+            ctx.refuse("TIME-12", f"重新告知的告知书应在补充调查（{back:%Y年%m月%d日}）之后送达，送达日期不能早于该日"
+                                  "（规则 TIME-12、PEN-19）。", field="served_on")
     if served > ctx.on_date:
         ctx.refuse("TIME-12", "送达日期不能晚于登记当日（规则 TIME-12）。", field="served_on")
 

@@ -315,6 +315,12 @@ def test_pen19_reinvestigate_closes_the_old_notice_and_keeps_it(penalty_world):
     move(case, "conclude_investigation", w, {"report": "补充调查终结"}, on_date=day(28))
     refused(case, "serve_notice", w, {"method": "direct", "served_on": day(27).isoformat()}, rule="PEN-29",
             on_date=day(27))
+    move(case, "propose", w, PROPOSAL, on_date=day(27))
+    # The new notice is served after the step back, not on a date before it (TIME-12).
+    err = refused(case, "serve_notice", w, {"method": "direct", "served_on": day(31).isoformat()}, rule="TIME-12",
+                  on_date=day(26))
+    assert err.fields == {"served_on": err.message} and "补充调查" in err.message
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(30).isoformat()}, on_date=day(26))
 
 
 def test_pen19_heavier_penalty_only_after_a_new_notice(penalty_world):
