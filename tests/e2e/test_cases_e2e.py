@@ -127,20 +127,44 @@ def test_walk_a_case_to_closure(browser, live_server, world, shoot):
     served = today - dt.timedelta(days=20)
     _step(page, "serve_notice", fill={"served_on": served.isoformat()}, select={"method": "direct"})
     assert page.locator(".case-state").get_attribute("data-state") == "notified"
+    # New facts after the notice: a step back (listed under 其他操作) to investigation, a heavier
+    # proposal, refused until a new notice is served (PEN-19), then the new notice (PEN-19, PEN-20).
+    assert page.locator(".case-steps h3 ~ #step-reinvestigate").count() == 1  # under 其他操作
+    _step(page, "reinvestigate", fill={"new_facts": "告知后接举报查实当事人另有一批食品未查验进货"},
+          check=["not_due_to_defence"])
+    assert page.locator(".case-state").get_attribute("data-state") == "filed"
+    assert page.locator(".case-deadline", has_text="PEN-20").count() == 0
+    _step(page, "conclude_investigation", fill={"report": "补充调查终结，新查实的事实清楚。"})
+    _step(page, "propose", fill={"fine_amount": "25000", "correction_order": "责令立即建立进货查验记录制度",
+                                 "reasons_evidence": "现场检查笔录、补充调查的进货单据相互印证",
+                                 "reasons_basis": "违反食品安全法第五十三条，依据第一百二十六条",
+                                 "reasons_discretion": "新查实一批食品未查验，按一般档次上限处罚"},
+          select={"outcome": "penalty"}, check=["penalty_types:warning", "penalty_types:fine"], warned="PEN-14",
+          reason="事实见现场检查笔录（本案未上传证据文件）")
+    assert "PEN-19" in page.locator("#step-decide .case-blockers").text_content()  # heavier: a new notice first
+    _step(page, "serve_notice", fill={"served_on": today.isoformat()}, select={"method": "direct"})
+    assert page.locator(".case-deadline", has_text="PEN-20").count() == 1
+    decide = page.locator("#step-decide")
+    assert "PEN-20" in decide.locator(".case-blockers").text_content()
+    shoot(page, "case-renotified-desktop")
+    _step(page, "waive_rights", fill={"waiver_document": "当事人书面放弃陈述申辩声明"})
     _step(page, "decide", fill={"performance": "自收到本决定书之日起十五日内缴纳罚款",
                                 "remedies": "六十日内申请行政复议或者六个月内提起行政诉讼"}, check=["head_signed"])
     assert page.locator(".case-state").get_attribute("data-state") == "decided"
     _step(page, "serve_decision", fill={"served_on": today.isoformat()}, select={"method": "direct"})
     assert page.locator(".case-state").get_attribute("data-state") == "executing"
     assert page.locator(".case-deadline", has_text="PEN-37").count() == 1
-    _step(page, "record_payment", fill={"amount": "20000", "paid_on": today.isoformat()}, select={"method": "bank"})
+    _step(page, "record_payment", fill={"amount": "25000", "paid_on": today.isoformat()}, select={"method": "bank"})
     _step(page, "close", fill={"summary": "罚款已缴清，结案。"})
     assert page.locator(".case-state").get_attribute("data-state") == "closed"
     case = Case.objects.get()
     assert case.state == "closed" and case.closed_on == today
     actions = list(StatusEntry.objects.filter(case=case).order_by("seq").values_list("action", flat=True))
     assert actions == ["register", "file", "record_inspection", "conclude_investigation", "propose", "serve_notice",
+                       "reinvestigate", "conclude_investigation", "propose", "serve_notice", "waive_rights",
                        "decide", "serve_decision", "record_payment", "close"]
+    assert case.data["propose"]["fine_amount"] == "25000.00"
+    assert case.data["earlier_proposals"][0]["propose"]["fine_amount"] == "20000.00"
     history = page.locator(".case-history-entry")
     assert history.count() == len(actions)
     assert page.locator(".case-progress-step.done").count() >= 6

@@ -1,7 +1,7 @@
 """Demo penalty cases in every state across the demo bodies (issue 5 item 9): a simple-procedure
 case, one with a hearing (waiting for legal review), overdue ones, one closed and paid late, one
 referred, one in court enforcement, one archived, one closed after a decision not to penalise
-(不予行政处罚决定书). Every step goes through `case_transition` with
+(不予行政处罚决定书), one re-notified after new facts (补充调查（重新告知）, PEN-19). Every step goes through `case_transition` with
 its real date, so deadlines, numbers, status rows and ledger entries are what they would be."""
 
 from __future__ import annotations
@@ -229,6 +229,20 @@ def _stories(agency: Agency, actor, today: dt.date, stdout, base: int) -> int:
     s.do("decide", 15, performance="本决定送达即生效，当事人无需缴纳罚款。", remedies=REMEDIES, head_signed=True,
          education_record="执法人员向当事人讲解了进货查验记录制度的法律规定，当事人签字确认并承诺今后依法经营。")
     s.serve(13).do("close", 12, summary="不予行政处罚决定已送达，当事人已改正，案件办结。")
+    made.append(s)
+    # 19 — 补充调查（重新告知）(PEN-19): new facts after the notice, a heavier proposal, a new notice
+    # (its statement window open); the first notice and proposal kept as a superseded round.
+    s = Story(**kw, party=company(base + 19, "江川市四季鲜果业有限公司"), title="销售未经进货查验的水果制品", days_ago=75)
+    s.investigate(70, 45).propose(43, fine).notify(40)
+    s.do("reinvestigate", 30, new_facts="告知后接群众举报，查实当事人另有两批水果罐头未履行进货查验义务。",
+         not_due_to_defence=True)
+    s.do("record_interview", 28, certificates_shown=True, interviewee="当事人的法定代表人",
+         content="当事人承认另有两批水果罐头未查验进货。", party_signed=True)
+    s.do("conclude_investigation", 25, report="补充调查终结，新查实的违法事实清楚，证据确凿。")
+    rng = benchmark_apply(matter=matter, circumstances={}).range  # stay inside the tier (REV-10)
+    s.propose(23, min(fine + Decimal("1000"), rng.maximum if rng and rng.maximum is not None else fine))
+    s.case.refresh_from_db()
+    s.notify(2, hearing=bool(s.case.data["propose"].get("hearing_right")))
     made.append(s)
     return len(made)
 

@@ -181,6 +181,8 @@ def case_detail(case: Case, *, actor=None, today: dt.date | None = None, with_st
         e.shown_data = entry_data_display(procedure, e)
     visited = {e.to_state for e in history}
     line = MAIN_LINE.get(procedure.name) or tuple(procedure.states)
+    if case.state in line:  # after a step back, the states ahead are to be done again
+        visited &= set(line[:line.index(case.state)])
     progress = [{"state": s, "label": procedure.state_label(s), "done": s in visited and s != case.state,
                  "current": s == case.state} for s in line]
     deadlines = []
@@ -235,11 +237,16 @@ def _dead_end(procedure: Procedure, state: str) -> bool:
     return bool(moves) and all(t.target in procedure.terminal for t in moves)
 
 
+def _backward(t: Transition, line: tuple[str, ...]) -> bool:
+    """A step back along the main line (e.g. 补充调查（重新告知）: from the notice back to investigation)."""
+    return t.target in line and any(s in line and line.index(s) > line.index(t.target) for s in t.sources)
+
+
 def _secondary(procedure: Procedure, t: Transition, line: tuple[str, ...]) -> bool:
-    """Recusal, extension, revocation (acts open in many states) and side exits; a move onto the
-    main line is never secondary."""
+    """Recusal, extension, revocation (acts open in many states), side exits and steps back; a
+    move forward onto the main line is never secondary."""
     if t.target in line:
-        return False
+        return _backward(t, line)
     return len(t.sources) >= 4 or (t.target is not None and _dead_end(procedure, t.target))
 
 

@@ -175,6 +175,32 @@ def benchmark_apply(*, matter: Matter, circumstances: dict) -> BenchmarkResult:
     )
 
 
+MULTIPLE_BASES = {"illegal_gains": "违法所得", "goods_value": "货值金额"}
+
+
+def statutory_fine_max(matter: Matter, *, illegal_gains=None, goods_value=None) -> tuple[Decimal | None, str]:
+    """PEN-06 (Art. 29): the highest fine `matter` allows for this case, and how it was found.
+    A matter that fines by multiples uses multiple_max × the case's 违法所得 or 货值金额 when the
+    case gives it (from the threshold up, as `_range_for` does); otherwise its fine_max. None when
+    neither can be computed (a multiples-only matter and no amount)."""
+    amounts = {"illegal_gains": _amount(illegal_gains), "goods_value": _amount(goods_value)}
+    if matter.multiple_max is not None and matter.multiple_of:
+        base = amounts.get(matter.multiple_of)
+        if base is not None and base > 0 and (matter.multiple_threshold is None or base >= matter.multiple_threshold
+                                              or matter.fine_max is None):
+            label = MULTIPLE_BASES.get(matter.multiple_of, matter.multiple_of)
+            return ((matter.multiple_max * base).quantize(Decimal("0.01")),
+                    f"{label}{_yuan(base)}元的{_yuan(matter.multiple_max)}倍")
+    if matter.fine_max is not None:
+        return matter.fine_max, "法定罚款上限"
+    if matter.multiple_max is not None:
+        label = MULTIPLE_BASES.get(matter.multiple_of, "倍数基数")
+        return None, f"按{label}的倍数计罚，本案未填写{label}，无法计算"
+    if matter.fine_min is not None or "fine" in (matter.penalty_types or []):
+        return None, "未载明罚款上限，无法计算"
+    return Decimal("0"), "未规定罚款"
+
+
 @dataclass
 class Deviation:
     deviates: bool

@@ -260,6 +260,33 @@ def benchmark_text(benchmark) -> str:
     return f"本案适用行政处罚裁量基准{ref}“{label}”档次{rng_text}。" + ("适用理由：" + sentence(reasons) if reasons else "")
 
 
+def renotification_text(ctx: DocContext) -> list[str]:
+    """Each earlier notice superseded by a step back for new facts (PEN-19: 补充调查，重新告知)."""
+    out = []
+    for round_ in (ctx.case.data or {}).get("earlier_proposals") or []:
+        notice, why = round_.get("serve_notice") or {}, round_.get("superseded") or {}
+        if not notice:
+            continue
+        number = f"（{why['notice_document']}）" if why.get("notice_document") else ""
+        out.append(f"本机关于{cn_date(notice.get('served_date') or notice.get('served_on'))}送达的行政处罚事先告知书{number}"
+                   f"送达后，发现新的事实（{sentence(why.get('new_facts', '')).rstrip('。')}），经补充调查后重新告知当事人，"
+                   "原告知的拟处理意见不再适用。")
+    return out
+
+
+def fine_max_comparison_text(comparison) -> str:
+    """PEN-06 (Art. 29): the maxima of the norms the same act breaches, as the proposal computed them."""
+    if not isinstance(comparison, dict) or not comparison.get("matters"):
+        return ""
+    parts = [f"“{r.get('name', '')}”（{r.get('code', '')}）"
+             + (f"{money(r['fine_max'])}" if r.get("fine_max") is not None else "无法计算")
+             + (f"（{r['how']}）" if r.get("how") else "") for r in comparison["matters"]]
+    text = "当事人的同一违法行为同时违反多个规定，各规定的最高罚款为：" + "；".join(parts) + "。"
+    if comparison.get("own_is_highest"):
+        text += "依照《中华人民共和国行政处罚法》第二十九条，按照罚款数额高的规定处罚。"
+    return text
+
+
 def statement_review(ctx: DocContext, decision: dict) -> str:
     """What the party said and what became of it (PEN-19; SAMR S7 Art. 62: adopted or not, and why)."""
     parts = []
@@ -279,7 +306,7 @@ def statement_review(ctx: DocContext, decision: dict) -> str:
         parts.append(adopted.strip())
     if not parts:
         parts.append("当事人在法定期限内未提出陈述、申辩意见。")
-    return "\n".join(parts)
+    return "\n".join(renotification_text(ctx) + parts)
 
 
 def remedies_text(ctx: DocContext, data: dict) -> str:
@@ -560,7 +587,8 @@ def penalty_decision(ctx: DocContext) -> dict:
         section("三、陈述、申辩的采纳情况", statement_text),
         section("四、处罚依据及适用理由", "当事人的上述行为违反了" + "；".join(bases) + "的规定。",
                 "适用依据的理由：" + str(pick(decision, "reasons_basis",
-                                            default="上述条款对当事人的违法行为规定了相应的法律责任，适用于本案。"))),
+                                            default="上述条款对当事人的违法行为规定了相应的法律责任，适用于本案。")),
+                fine_max_comparison_text(decision.get("fine_max_comparison"))),
         section("五、裁量权行使理由", *reasons_discretion),
         section("六、处罚决定", f"依据上述规定，本机关决定对当事人作出如下行政处罚：{penalty}。",
                 "同时责令当事人：" + sentence(decision["correction_order"]) if pick(decision, "correction_order") else ""),

@@ -5,14 +5,19 @@ first argument of `@guard`). A guard refuses (BLOCK, unmet REQUIRE) or warns (WA
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 from django.db.models import F, Q, Value
 
 from zhifa.cases.engine import TransitionContext, guard
+from zhifa.cases.inputs import Field
 from zhifa.cases.models import Case, Party
-from zhifa.catalog.models import LegalBasis, PenaltyType
+from zhifa.catalog.discretion import statutory_fine_max
+from zhifa.catalog.models import LegalBasis, Matter, PenaltyType, PublicationStatus
 from zhifa.catalog.services import setting_value
 from zhifa.core.deadlines import compute_due
+from zhifa.core.errors import DomainError
 from zhifa.core.identifiers import parse_resident_id
 from zhifa.org.models import Region
 from zhifa.org.selectors import officers_may_act, region_chain_codes
@@ -276,6 +281,79 @@ def no_double_fine(ctx: TransitionContext) -> None:
                              f"（{ctx.case.occurred_on:%Y年%m月%d日}，{c.matter.name if c.matter else c.title}）"
                              f"作出罚款决定（{decision_number(c)}），对当事人的同一个违法行为，不得给予两次以上罚款的行政处罚"
                              "（行政处罚法第二十九条，规则 PEN-06）。")
+
+
+# PEN-06, second half: the same act breaching several norms is fined under the one with the higher fine.
+
+OTHER_MATTERS = Field(
+    "other_matters", "同一违法行为同时违反的其他规定（执法事项编码）",
+    help="已公布的执法事项编码，多个以逗号或顿号分隔；系统比较各事项的法定罚款上限，同一违法行为违反多个规定的，"
+         "按照罚款数额高的规定处罚（行政处罚法第二十九条，规则 PEN-06）")
+_CODE_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def _cited_matters(case, raw: str) -> list[Matter]:
+    """The published matters named in the `other_matters` input (the case's own code left out).
+    An unknown or unpublished code is bad input: 400 naming the field."""
+    codes = list(dict.fromkeys(c for c in _CODE_SEPARATORS.split(raw or "") if c))
+    if case.matter is not None:
+        codes = [c for c in codes if c != case.matter.code]
+    found = {m.code: m for m in Matter.objects.filter(code__in=codes, status=PublicationStatus.PUBLISHED)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        message = (f"{OTHER_MATTERS.label}：{'、'.join(missing)}不是已公布的执法事项编码，"
+                   "请填写权责清单中已公布事项的编码（规则 PEN-06）。")
+        raise DomainError(message, code="invalid", rule="PEN-06", fields={OTHER_MATTERS.name: message})
+    return [found[c] for c in codes]
+
+
+def fine_max_comparison(case, data: dict) -> dict | None:
+    """PEN-06: the statutory maximum fine of the case's matter and of each other matter the same act
+    breaches (`other_matters`), computed with the case's 违法所得/货值金额 where a matter fines by
+    multiples. None when no other matter is cited. Kept in the proposal (and so in the snapshot)."""
+    others = _cited_matters(case, data.get(OTHER_MATTERS.name) or "")
+    if not others or case.matter is None:
+        return None
+    rows = []
+    for matter, own in [(case.matter, True), *((m, False) for m in others)]:
+        maximum, how = statutory_fine_max(matter, illegal_gains=data.get("illegal_gains"),
+                                          goods_value=data.get("goods_value"))
+        rows.append({"code": matter.code, "version": matter.version, "name": matter.name, "own": own,
+                     "fine_max": None if maximum is None else str(maximum), "how": how})
+    known = [r for r in rows if r["fine_max"] is not None]
+    top = max((Decimal(r["fine_max"]) for r in known), default=None)
+    highest = [r["code"] for r in known if Decimal(r["fine_max"]) == top]
+    return {"rule": "PEN-06", "matters": rows, "highest": highest,
+            "complete": len(known) == len(rows), "own_is_highest": case.matter.code in highest}
+
+
+def _yuan(text: str) -> str:
+    value = Decimal(text)
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+
+
+@guard("PEN-06", "违反多个规定的，适用罚款数额高的规定", needs_input=True)
+def higher_fine_norm_applied(ctx: TransitionContext) -> None:
+    """PEN-06 (Art. 29, second sentence): 同一个违法行为违反多个法律规范应当给予罚款处罚的，按照罚款数额
+    高的规定处罚. COMPUTE each cited matter's maximum and WARN when the case's own matter is not the
+    highest (or a maximum cannot be computed): the officer changes the matter or records why."""
+    comparison = fine_max_comparison(ctx.case, ctx.data)
+    if comparison is None or ctx.data.get("outcome") != "penalty":
+        return
+    own = next(r for r in comparison["matters"] if r["own"])
+    if own["fine_max"] is not None:
+        higher = [r for r in comparison["matters"]
+                  if not r["own"] and r["fine_max"] is not None and Decimal(r["fine_max"]) > Decimal(own["fine_max"])]
+        for r in higher:
+            ctx.warn("PEN-06", f"本案执法事项“{own['name']}”（{own['code']}）的最高罚款为{_yuan(own['fine_max'])}元"
+                               f"（{own['how']}），低于同一违法行为同时违反的“{r['name']}”（{r['code']}）的"
+                               f"{_yuan(r['fine_max'])}元（{r['how']}）；"
+                               "同一个违法行为违反多个法律规范应当给予罚款处罚的，按照罚款数额高的规定处罚，"
+                               "请改用该规定或者说明理由（行政处罚法第二十九条，规则 PEN-06）。")
+    unknown = [r for r in comparison["matters"] if r["fine_max"] is None]
+    if unknown:
+        ctx.warn("PEN-06", "无法比较最高罚款：" + "；".join(f"“{r['name']}”（{r['code']}）{r['how']}" for r in unknown)
+                 + "。请核对适用罚款数额高的规定（行政处罚法第二十九条，规则 PEN-06）。")
 
 
 # --- PEN-12 version of the law ---------------------------------------------------------------------

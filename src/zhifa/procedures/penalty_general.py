@@ -3,7 +3,9 @@
 registered ─file→ filed (investigation: 笔录, 先行登记保存, 查封扣押) ─conclude_investigation→ investigated
 (propose: 拟处理意见 with the discretion benchmark) ─serve_notice→ notified (statement, waiver, hearing
 request → hearing → heard) ─decide→ decided ─serve_decision→ executing (payment, instalments, 催告,
-court) ─close→ closed ─archive→ archived. Side exits: not_filed, referred (PEN-41).
+court) ─close→ closed ─archive→ archived. Side exits: not_filed, referred (PEN-41). A step back:
+notified/hearing/heard ─reinvestigate→ filed when new facts come out after the notice (PEN-19): the
+old proposal and notice are kept as a superseded round, and a new proposal and notice follow.
 
 Each step's input is kept in case.data[<action>]; the guards cite the RULES ids they enforce.
 """
@@ -21,6 +23,7 @@ from zhifa.catalog.models import PenaltyType
 from zhifa.core.calendar import add_working_days
 from zhifa.core.canonical import canonical_json
 from zhifa.core.deadlines import filed_in_time, service_date
+from zhifa.documents.models import Document
 from zhifa.documents.services import generate_after_commit
 from zhifa.records.archive import archive_after_commit
 from zhifa.records.guards import (
@@ -122,6 +125,9 @@ def _benchmark(ctx: TransitionContext):
     circ = {flag: True for flag in ctx.data.get("circumstances") or []}
     circ["mitigating"] = ctx.data.get("mitigating") or []
     circ["minor_age"] = "minor_age" in (ctx.data.get("circumstances") or [])
+    for amount in ("illegal_gains", "goods_value"):  # the bases of a fine by multiples
+        if ctx.data.get(amount):
+            circ[amount] = ctx.data[amount]
     return benchmark_apply(matter=matter, circumstances=circ)
 
 
@@ -170,6 +176,7 @@ def propose_effect(ctx: TransitionContext) -> None:
         confiscation_value=ctx.data.get("confiscation_value"))
     proposal["hearing_right"] = reasons
     proposal["hearing_warnings"] = warnings
+    proposal["fine_max_comparison"] = g.fine_max_comparison(ctx.case, ctx.data)  # PEN-06
     if result and ctx.data.get("outcome") == "penalty" and PenaltyType.FINE in (ctx.data.get("penalty_types") or []):
         dev = deviation_requires(result=result, proposed_amount=ctx.data.get("fine_amount"))
         proposal["deviates"] = dev.deviates
@@ -285,17 +292,85 @@ def party_heard(ctx: TransitionContext) -> None:
                              "（规则 PEN-20）。")
 
 
+# --- PEN-19: a step back from a served notice (补充调查，重新告知) -----------------------------------
+
+# The steps of one round of notice: the proposal, its notice, and the party's answers to it. A
+# step back to investigation moves them, untouched, into `case.data["earlier_proposals"]`.
+NOTICE_ROUND = ("propose", "serve_notice", "receive_statement", "waive_rights", "request_hearing",
+                "schedule_hearing", "hold_hearing")
+EARLIER_PROPOSALS = "earlier_proposals"
+
+
+def reinvestigate_effect(ctx: TransitionContext) -> None:
+    """PEN-19 (Art. 45) / PEN-18: new facts after the notice. The party's statement and hearing
+    windows of the old notice close (PEN-20, PEN-31); the old proposal, its notice and the party's
+    answers are kept as a superseded round (none is deleted; the status rows keep them too), so a
+    new proposal and a new notice (a new document with its own number) must follow."""
+    data = ctx.case.data
+    ctx.close_deadline("PEN-20", "PEN-31")
+    round_ = {step: data.pop(step) for step in NOTICE_ROUND if step in data}
+    notice = (Document.objects.filter(case=ctx.case, template="pre_decision_notice")
+              .order_by("-id").values_list("number", flat=True).first())
+    round_["superseded"] = {"entry": ctx.entry.seq, "on_date": ctx.on_date.isoformat(),
+                            "new_facts": ctx.data["new_facts"], "notice_document": notice or ""}
+    data[EARLIER_PROPOSALS] = [*(data.get(EARLIER_PROPOSALS) or []), round_]
+
+
+def _amount(value) -> Decimal:
+    return Decimal(str(value)) if value not in (None, "") else Decimal("0")
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+
+
+def heavier_than(new: dict, old: dict) -> list[str]:
+    """How proposal `new` is heavier than `old` (PEN-19): a penalty type `old` did not have, a
+    higher fine, a higher value confiscated. A type dropped does not offset one added. Empty: not
+    heavier."""
+    if new.get("outcome") != "penalty":
+        return []
+    out = []
+    old_types = set(old.get("penalty_types") or []) if old.get("outcome") == "penalty" else set()
+    new_types = set(new.get("penalty_types") or [])
+    added = [t for t in new.get("penalty_types") or [] if t not in old_types]
+    if added:
+        out.append("增加了处罚种类" + "、".join(PenaltyType(t).label for t in added))
+    for key, label, kind in (("fine_amount", "罚款", PenaltyType.FINE), ("confiscation_value", "没收金额", None)):
+        if kind is not None and not (kind in old_types and kind in new_types):
+            continue  # no fine before (an added type, said above) or none now
+        before, after = _amount(old.get(key)), _amount(new.get(key))
+        if after > before:
+            out.append(f"{label}由{_yuan(before)}元提高到{_yuan(after)}元")
+    return out
+
+
 @guard("PEN-19", "不因申辩加重处罚")
 def not_heavier_than_notified(ctx: TransitionContext) -> None:
-    """PEN-19 (Art. 45): the decision may not be heavier than the notified proposal unless a new
-    notice was served after new facts came out."""
+    """PEN-19 (Art. 45): the decision is the proposal the latest served notice told the party of.
+    A penalty heavier than the FIRST notified proposal only after a step back (补充调查，重新告知)
+    for new facts, with its reason, and a new notice served after it; otherwise refused."""
     data = ctx.case.data
     proposal, notice = data.get("propose") or {}, data.get("serve_notice") or {}
-    if proposal.get("outcome") != "penalty" or not notice:
+    if proposal.get("outcome") != "penalty":
         return
-    if proposal.get("entry", 0) > notice.get("entry", 0):
+    if notice and (proposal.get("entry", 0) > notice.get("entry", 0)
+                   or notice.get("proposal_entry", proposal.get("entry")) != proposal.get("entry")):
         ctx.refuse("PEN-19", "告知后拟处理意见已变更，须重新告知当事人后方可作出决定；不得因当事人陈述、申辩而给予更重的处罚"
                              "（规则 PEN-19）。")
+    notified = [r for r in data.get(EARLIER_PROPOSALS) or [] if r.get("serve_notice")]
+    if not notified:
+        return  # the proposal decided on is the only one ever notified
+    heavier = heavier_than(proposal, notified[0].get("propose") or {})
+    if not heavier:
+        return
+    last = (data.get(EARLIER_PROPOSALS) or [{}])[-1].get("superseded") or {}
+    served = (notified[0].get("serve_notice") or {}).get("served_date")
+    first_on = f"{dt.date.fromisoformat(served):%Y年%m月%d日}" if served else "首次"
+    if not notice or not (last.get("new_facts") or "").strip() or notice.get("entry", 0) < last.get("entry", 0):
+        ctx.refuse("PEN-19", f"拟处理意见重于{first_on}告知的处罚（{'；'.join(heavier)}）。只有告知后发现新的事实、"
+                             "经补充调查并重新告知当事人后，方可作出较重的处罚；请向当事人送达新的行政处罚事先告知书。"
+                             "不得因当事人陈述、申辩而给予更重的处罚（行政处罚法第四十五条，规则 PEN-19）。")
 
 
 @guard("PEN-34", "九十日决定期限")
@@ -395,6 +470,12 @@ def service_date_possible(ctx: TransitionContext) -> None:
     made = ctx.case.decided_on if ctx.transition.action == "serve_decision" else None
     if made and served < made:
         ctx.refuse("TIME-12", f"送达日期不能早于决定日期（{made:%Y年%m月%d日}）（规则 TIME-12）。", field="served_on")
+    rounds = ctx.case.data.get(EARLIER_PROPOSALS) or []
+    if ctx.transition.action == "serve_notice" and rounds:  # a new notice is made after the step back (PEN-19)
+        back = dt.date.fromisoformat(rounds[-1]["superseded"]["on_date"])
+        if served < back:
+            ctx.refuse("TIME-12", f"重新告知的告知书应在补充调查（{back:%Y年%m月%d日}）之后送达，送达日期不能早于该日"
+                                  "（规则 TIME-12、PEN-19）。", field="served_on")
     if served > ctx.on_date:
         ctx.refuse("TIME-12", "送达日期不能晚于登记当日（规则 TIME-12）。", field="served_on")
 
@@ -542,11 +623,16 @@ PROCEDURE = register_procedure(Procedure(
           inputs=(Field("report", "调查终结报告", "textarea", required=True),)),
         T("propose", "拟处理意见（案件审查）", ("investigated",), None, "case_decision_proposed", rule="PEN-29",
           guards=(g.penalty_types_lawful, g.minors, crime_goes_to_referral, discretion_within_benchmark,
-                  correction_ordered, g.basis_version_in_force,
+                  correction_ordered, g.basis_version_in_force, g.higher_fine_norm_applied,
                   *RELIED_EVIDENCE_GUARDS),  # PEN-21, PEN-15, PEN-14: the evidence the findings rely on
           inputs=(Field("outcome", "处理意见", "choice", required=True, choices=(
               ("penalty", "给予行政处罚"), ("no_penalty", "不予行政处罚"), ("refer", "移送司法机关"))),
                   PENALTY_TYPES, FINE, Field("confiscation_value", "没收违法所得或非法财物价值（元）", "decimal", min_value=0),
+                  Field("illegal_gains", "违法所得金额（元）", "decimal", min_value=0,
+                        help="按违法所得倍数计罚的事项据此计算罚款幅度（规则 REV-09、PEN-06）"),
+                  Field("goods_value", "货值金额（元）", "decimal", min_value=0,
+                        help="按货值金额倍数计罚的事项据此计算罚款幅度（规则 REV-09、PEN-06）"),
+                  g.OTHER_MATTERS,
                   Field("circumstances", "裁量情节", "multichoice", choices=CIRCUMSTANCES),
                   Field("mitigating", "应当从轻减轻情形（PEN-09）", "multichoice", choices=MITIGATING),
                   Field("correction_order", "责令改正内容", "textarea"),
@@ -597,10 +683,18 @@ PROCEDURE = register_procedure(Procedure(
                   Field("refusal_note", "拒绝签字的注明", "textarea"),
                   Field("party_absent", "当事人无正当理由拒不到场（视为放弃听证）", "bool")),
           after_commit=(generate_after_commit("hearing_record"),)),
+        T("reinvestigate", "补充调查（重新告知）", ("notified", "hearing", "heard"), "filed", "case_reinvestigated",
+          rule="PEN-19",
+          inputs=(Field("new_facts", "告知后发现的新的事实或证据", "textarea", required=True,
+                        help="补充调查只能因告知后新发现的事实或证据，不得因当事人的陈述、申辩或者要求听证而加重处罚"
+                             "（行政处罚法第四十五条，规则 PEN-19）。原告知书及当事人的陈述申辩记录予以保留，"
+                             "补充调查后须重新提出拟处理意见并送达新的告知书。"),
+                  Field("not_due_to_defence", "确认：补充调查不是因为当事人的陈述、申辩或者听证", "bool", required=True)),
+          effects=(reinvestigate_effect,)),
         T("decide", "作出行政处罚决定", ("investigated", "notified", "hearing", "heard"), "decided", "case_decided",
           rule="PEN-33",
-          guards=(has_proposal, decidable_outcome, no_unreferred_crime, proposal_evidence_still_admissible,
-                  party_heard, not_heavier_than_notified,
+          guards=(has_proposal, not_heavier_than_notified, decidable_outcome, no_unreferred_crime,
+                  proposal_evidence_still_admissible, party_heard,
                   g.recusal_resolved, within_decision_limit, g.two_certified_officers, education_for_no_penalty,
                   g.no_double_fine, legal_review_gate, collective_discussion_gate),
           inputs=(Field("performance", "履行方式和期限", "textarea", required=True),

@@ -128,16 +128,20 @@ RELIED_EVIDENCE_GUARDS = (relied_evidence_admissible, device_records_reviewed, f
 
 @guard("PEN-21", "决定所依据的证据仍然有效")
 def proposal_evidence_still_admissible(ctx: TransitionContext) -> None:
-    """At the decision (PEN-21, PEN-15): the evidence the proposal relied on should still be
+    """At the decision (PEN-21, PEN-15; BLOCK): the evidence the proposal relied on must still be
     evidence. An item withdrawn, or a monitoring-device record found non-conforming on a later
-    review, after the proposal (and so after the notice, which cannot be re-proposed) is a WARN:
-    the decision then needs a recorded reason why the remaining evidence establishes the facts.
-    (A passed legal review is voided by the same change; not every case needs one.)"""
+    review, after the proposal refuses the decision: the officer makes a new proposal without it —
+    after a served notice through 补充调查（重新告知）, which supersedes the notice, and a new notice
+    (PEN-19). (A passed legal review is voided by the same change; not every case needs one.)"""
     numbers = (ctx.case.data.get("propose") or {}).get(RELIED_EVIDENCE.name) or []
+    if "serve_notice" in ctx.case.data:
+        remedy = "请办理“补充调查（重新告知）”，重新提出不依据该证据的拟处理意见，并向当事人送达新的告知书后再作出决定"
+    else:
+        remedy = "请重新提出不依据该证据的拟处理意见后再作出决定"
     for e in _evidence_items(ctx.case, numbers).values():
         if withdrawn(e):
-            ctx.warn("PEN-21", f"拟处理意见所依据的证据{e.number}“{e.title}”已于提出意见后撤回，不得作为认定事实的根据；"
-                               "请说明其余证据足以认定违法事实的理由（规则 PEN-21）。")
-        elif e.is_device_record and not getattr(device_review(e), "conforms", False):
-            ctx.warn("PEN-15", f"拟处理意见所依据的证据{e.number}“{e.title}”是电子技术监控设备的记录，其最新审核结论为"
-                               "不符合要求，不得作为行政处罚的证据；请说明其余证据足以认定违法事实的理由（规则 PEN-15）。")
+            ctx.refuse("PEN-21", f"拟处理意见所依据的证据{e.number}“{e.title}”已于提出意见后撤回，不得作为认定事实的根据；"
+                                 f"{remedy}（规则 PEN-21）。")
+        if e.is_device_record and not getattr(device_review(e), "conforms", False):
+            ctx.refuse("PEN-15", f"拟处理意见所依据的证据{e.number}“{e.title}”是电子技术监控设备的记录，其最新审核结论为"
+                                 f"不符合要求，不得作为行政处罚的证据；{remedy}（规则 PEN-15）。")

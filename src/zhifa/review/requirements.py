@@ -77,8 +77,19 @@ def proposed_amount(case: Case) -> Decimal | None:
     return sum(parts, Decimal(0)) if parts else None
 
 
+def _hearing(case: Case) -> dict | None:
+    """The latest hearing held: this round's, else one held on a notice superseded by a step back
+    for new facts (procedures: 补充调查（重新告知）, `earlier_proposals`) — the case still went
+    through a hearing (REV-01 (2))."""
+    data = case.data or {}
+    if "hold_hearing" in data:
+        return data["hold_hearing"] or {}
+    return next((r["hold_hearing"] or {} for r in reversed(data.get("earlier_proposals") or [])
+                 if "hold_hearing" in r), None)
+
+
 def hearing_held(case: Case) -> bool:
-    return "hold_hearing" in (case.data or {})
+    return _hearing(case) is not None
 
 
 # --- REV-01 / REV-03 / L3 ---------------------------------------------------------------------------
@@ -225,7 +236,7 @@ def materials_check(case: Case, *, investigation_report: str = "", snapshot: dic
                       "detail": "已送达告知书" if served else "文书模块未启用，请在送审说明中列明"})
 
     if hearing_held(case):
-        h = data.get("hold_hearing") or {}
+        h = _hearing(case) or {}
         has = bool(h.get("transcript") or h.get("signed") or h.get("refusal"))
         items.append({"key": "hearing_transcript", "label": "听证笔录", "required": True, "present": has,
                       "detail": "已附" if has else "已举行听证，缺听证笔录（规则 PEN-32）"})
@@ -289,7 +300,9 @@ def _procedure_check(case: Case) -> dict:
     actions = [e["action"] for e in entries]
     notes = ["办理经过：" + " → ".join(e["action_label"] for e in entries)] if entries else ["案件尚无办理记录。"]
     ok = bool(entries)
-    if "request_hearing" in actions and "hold_hearing" not in actions:
+    # A hearing asked for on a notice later superseded (补充调查，重新告知) is not pending.
+    current = actions[len(actions) - actions[::-1].index("reinvestigate"):] if "reinvestigate" in actions else actions
+    if "request_hearing" in current and "hold_hearing" not in current:
         ok = False
         notes.append("当事人申请听证，尚未举行听证（规则 PEN-32）。")
     for e in entries:

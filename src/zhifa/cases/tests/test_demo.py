@@ -26,3 +26,7 @@ def test_demo_cases_cover_every_state(db):
     closed = Case.objects.filter(state="closed")
     no_penalty = [c for c in closed if c.data["propose"].get("outcome") == "no_penalty"]
     assert no_penalty and "不罚" in no_penalty[0].data["no_penalty_decision_number"]
+    renotified = [c for c in Case.objects.filter(state="notified") if c.data.get("earlier_proposals")]
+    assert renotified, "a case re-notified after new facts (PEN-19)"
+    first = renotified[0].data["earlier_proposals"][0]["propose"]
+    assert Decimal(renotified[0].data["propose"]["fine_amount"]) > Decimal(first["fine_amount"])

@@ -118,3 +118,43 @@ def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_ca
         assert squash(expected) in text, expected
     assert "加处罚款" not in text  # no fine, no surcharge clause
     assert decision.number in squash(pdf_text(docs["service_receipt"]))
+
+
+def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_world, django_capture_on_commit_callbacks):
+    """PEN-19: after 补充调查（重新告知） a second 行政处罚事先告知书 with its own number; the first stays.
+    The decision tells of the superseded notice and shows the PEN-06 comparison of the cited norms."""
+    w = penalty_world
+
+    def move(case, action, data=None, days_ago=0, **kw):
+        with django_capture_on_commit_callbacks(execute=True):
+            return case_transition(case=case, action=action, actor=w.actor, data=data or {},
+                                   on_date=TODAY - dt.timedelta(days=days_ago), **kw)
+
+    case = register_case(w)
+    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"}, days_ago=45)
+    move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所", "findings": "未建立进货查验记录"},
+         days_ago=44)
+    move(case, "conclude_investigation", {"report": "调查终结"}, days_ago=40)
+    move(case, "propose", PROPOSAL, days_ago=38, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
+    move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=35)).isoformat()},
+         days_ago=35)
+    first = Document.objects.get(case=case, template="pre_decision_notice")
+    move(case, "reinvestigate", {"new_facts": "查实当事人另有一批食品未查验进货", "not_due_to_defence": True}, days_ago=30)
+    move(case, "conclude_investigation", {"report": "补充调查终结"}, days_ago=28)
+    move(case, "propose", {**PROPOSAL, "fine_amount": "30000", "other_matters": "SC-CF-001"}, days_ago=27,
+         warn_reason="事实见现场检查笔录（测试未上传证据文件）")
+    move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=25)).isoformat()},
+         days_ago=25)
+    move(case, "decide", {"performance": "自收到本决定书之日起十五日内缴纳罚款", "remedies": "六十日内申请行政复议或六个月内提起行政诉讼",
+                          "head_signed": True})
+    case.refresh_from_db()
+    assert list(DocumentRequest.objects.filter(case=case).exclude(status="done").values_list("template", "error")) == []
+    notices = list(Document.objects.filter(case=case, template="pre_decision_notice").order_by("pk"))
+    assert len(notices) == 2 and notices[0] == first and notices[0].number != notices[1].number
+    assert case.data["earlier_proposals"][0]["superseded"]["notice_document"] == first.number
+    assert "人民币贰万元整" in squash(pdf_text(notices[0])) and "人民币叁万元整" in squash(pdf_text(notices[1]))
+    text = squash(pdf_text(Document.objects.get(case=case, template="penalty_decision")))
+    for expected in [first.number, "查实当事人另有一批食品未查验进货", "重新告知当事人", "当事人在法定期限内未提出陈述、申辩意见",
+                     "人民币叁万元整",
+                     "SC-CF-001", "人民币叁仟元整", "SC-CF-126", "按照罚款数额高的规定处罚"]:
+        assert squash(expected) in text, expected

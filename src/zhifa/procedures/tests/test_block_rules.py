@@ -241,19 +241,178 @@ def test_pen31_pen32_hearing(penalty_world):
     refused(case, "decide", w, DECISION, rule="REV-01")
 
 
-def test_pen19_no_heavier_after_notice(penalty_world):
+def test_pen19_a_changed_proposal_after_the_notice_is_refused(penalty_world):
     w = penalty_world
     case = notified(w)
     move(case, "receive_statement", w, {"statement": "申辩", "review_note": "逐项复核", "adopted": False})
-    # Back to investigated is impossible; a changed proposal after the notice is refused at decision.
+    # Without the step back the proposal cannot change after the notice; forced here (test setup),
+    # the decision no longer matches the latest served notice and is refused.
     from zhifa.cases.models import Case
 
-    Case.objects.filter(pk=case.pk).update(state="investigated")  # the proposal step is only in `investigated`
+    Case.objects.filter(pk=case.pk).update(state="investigated")
     case.refresh_from_db()
     move(case, "propose", w, {**PROPOSAL, "fine_amount": "30000"})
     Case.objects.filter(pk=case.pk).update(state="notified")
     case.refresh_from_db()
-    refused(case, "decide", w, DECISION, rule="PEN-19")
+    err = refused(case, "decide", w, DECISION, rule="PEN-19")
+    assert "重新告知" in err.message
+
+
+RENOTIFY = {"new_facts": "告知后接到举报并查实当事人另有一批未查验进货的食品", "not_due_to_defence": True}
+
+
+def day(n):
+    return TODAY - dt.timedelta(days=n)
+
+
+def notified_long_ago(w, proposal=PROPOSAL, hearing=False, **kw):
+    """A case notified 35 days ago (each step on its own date, so later steps can follow in order)."""
+    case = register_case(w, **kw)
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=day(45))
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"},
+         on_date=day(44))
+    move(case, "conclude_investigation", w, {"report": "终结"}, on_date=day(40))
+    move(case, "propose", w, proposal, on_date=day(38))
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(35).isoformat(), "hearing_right_told": hearing},
+         on_date=day(35))
+    return case
+
+
+def test_pen19_reinvestigate_closes_the_old_notice_and_keeps_it(penalty_world):
+    from zhifa.cases.models import CaseDeadline
+    from zhifa.core.errors import DomainError
+
+    w = penalty_world
+    case = notified_long_ago(w)
+    move(case, "receive_statement", w, {"statement": "进货单据已补齐", "review_note": "复核：单据系事后补填"},
+         on_date=day(33))
+    old = dict(case.data)
+    assert CaseDeadline.objects.filter(case=case, key="PEN-20", closed_at__isnull=True).exists()
+    # The reason and the confirmation that it is not because of the defence are required (400 naming them).
+    rows, entries = StatusEntry.objects.filter(case=case).count(), Entry.objects.count()
+    with pytest.raises(DomainError) as bad:
+        move(case, "reinvestigate", w, {"new_facts": RENOTIFY["new_facts"]}, on_date=day(30))
+    assert set(bad.value.fields) == {"not_due_to_defence"} and "陈述、申辩" in bad.value.message
+    with pytest.raises(DomainError) as bad:
+        move(case, "reinvestigate", w, {"not_due_to_defence": True}, on_date=day(30))
+    assert set(bad.value.fields) == {"new_facts"}
+    assert StatusEntry.objects.filter(case=case).count() == rows and Entry.objects.count() == entries
+
+    entry = move(case, "reinvestigate", w, RENOTIFY, on_date=day(30))
+    case.refresh_from_db()
+    assert case.state == "filed" and entry.action_label == "补充调查（重新告知）"
+    assert Entry.objects.filter(kind="case_reinvestigated").count() == 1
+    # The old round is kept, untouched, and marked superseded; nothing of it counts any more.
+    [earlier] = case.data["earlier_proposals"]
+    for step in ("propose", "serve_notice", "receive_statement"):
+        assert earlier[step] == old[step] and step not in case.data
+    assert earlier["superseded"]["entry"] == entry.seq and earlier["superseded"]["new_facts"] == RENOTIFY["new_facts"]
+    assert not CaseDeadline.objects.filter(case=case, key__in=["PEN-20", "PEN-31"], closed_at__isnull=True).exists()
+    assert CaseDeadline.objects.filter(case=case, key="PEN-34", closed_at__isnull=True).exists()  # the 90 days run on
+    # A new proposal must come before a new notice.
+    move(case, "record_interview", w, {"interviewee": "刘大海", "content": "询问新查实的进货情况", "certificates_shown": True},
+         on_date=day(29))
+    move(case, "conclude_investigation", w, {"report": "补充调查终结"}, on_date=day(28))
+    refused(case, "serve_notice", w, {"method": "direct", "served_on": day(27).isoformat()}, rule="PEN-29",
+            on_date=day(27))
+    move(case, "propose", w, PROPOSAL, on_date=day(27))
+    # The new notice is served after the step back, not on a date before it (TIME-12).
+    err = refused(case, "serve_notice", w, {"method": "direct", "served_on": day(31).isoformat()}, rule="TIME-12",
+                  on_date=day(26))
+    assert err.fields == {"served_on": err.message} and "补充调查" in err.message
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(30).isoformat()}, on_date=day(26))
+
+
+def test_pen19_heavier_penalty_only_after_a_new_notice(penalty_world):
+    w = penalty_world
+    case = notified_long_ago(w)
+    move(case, "receive_statement", w, {"statement": "申辩", "review_note": "不予采纳"}, on_date=day(33))
+    move(case, "reinvestigate", w, RENOTIFY, on_date=day(30))
+    move(case, "conclude_investigation", w, {"report": "补充调查终结"}, on_date=day(28))
+    heavier = {**PROPOSAL, "penalty_types": ["warning", "fine"], "fine_amount": "32000"}
+    move(case, "propose", w, heavier, on_date=day(27))
+    # Heavier than the first notified proposal and not yet notified: refused (PEN-19).
+    err = refused(case, "decide", w, DECISION, rule="PEN-19", on_date=day(27))
+    assert "增加了处罚种类警告" in err.message and "罚款由25000元提高到32000元" in err.message
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(25).isoformat()}, on_date=day(25))
+    case.refresh_from_db()
+    assert case.data["serve_notice"]["proposal_entry"] == case.data["propose"]["entry"]
+    # The statement window restarts with the new notice: the old statement does not count (PEN-20).
+    err = refused(case, "decide", w, DECISION, rule="PEN-20", on_date=day(24))
+    assert "陈述、申辩期限" in err.message
+    move(case, "decide", w, DECISION)
+    case.refresh_from_db()
+    assert case.state == "decided" and case.data["propose"]["fine_amount"] == "32000.00"
+
+
+def test_pen19_a_lighter_proposal_after_the_step_back_still_needs_its_notice(penalty_world):
+    w = penalty_world
+    case = notified_long_ago(w)
+    move(case, "reinvestigate", w, RENOTIFY, on_date=day(30))
+    move(case, "conclude_investigation", w, {"report": "补充调查终结"}, on_date=day(28))
+    move(case, "propose", w, {**PROPOSAL, "fine_amount": "20000"}, on_date=day(27))
+    refused(case, "decide", w, DECISION, rule="PEN-18", on_date=day(27))
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(25).isoformat()}, on_date=day(25))
+    move(case, "decide", w, DECISION)
+
+
+def test_pen19_pen31_hearing_window_restarts_with_the_new_notice(penalty_world):
+    from zhifa.cases.models import CaseDeadline
+
+    w = penalty_world
+    proposal = {**PROPOSAL, "penalty_types": ["fine", "suspend_business"]}
+    case = notified_long_ago(w, proposal=proposal, hearing=True)
+    move(case, "request_hearing", w, {"received_on": day(33).isoformat()}, on_date=day(33))
+    assert case.state == "hearing"
+    # New facts while the hearing is pending: the step back is open from the hearing too.
+    move(case, "reinvestigate", w, RENOTIFY, on_date=day(30))
+    case.refresh_from_db()
+    assert case.state == "filed" and "request_hearing" in case.data["earlier_proposals"][0]
+    move(case, "conclude_investigation", w, {"report": "补充调查终结"}, on_date=day(28))
+    move(case, "propose", w, proposal, on_date=day(27))
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(20).isoformat(), "hearing_right_told": True},
+         on_date=day(20))
+    due = CaseDeadline.objects.get(case=case, key="PEN-31", closed_at__isnull=True)
+    assert due.start == day(20) and due.due_on == add_working_days(day(20), 5)
+    # The old request does not carry over: with none in the new window the decision waits for it.
+    refused(case, "decide", w, DECISION, rule="PEN-20", on_date=day(19))
+    refused(case, "request_hearing", w, {"received_on": add_working_days(day(20), 6).isoformat()}, rule="PEN-31")
+    move(case, "request_hearing", w, {"received_on": add_working_days(day(20), 2).isoformat()})
+    refused(case, "decide", w, DECISION, rule="PEN-32")
+
+
+def test_pen19_case_page_offers_the_step_back_under_other_actions(penalty_world, client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from zhifa.org import roles
+
+    w = penalty_world
+    user = get_user_model().objects.create_user("renotify-officer", password="pw-renotify-1",
+                                                officer=w.officers[0], agency=w.agency)
+    user.groups.add(roles.ensure_groups()[roles.OFFICER])
+    client.force_login(user)
+    case = notified_long_ago(w)
+    page = client.get(reverse("web:case", args=[case.pk])).content.decode()
+    step = page[page.index('id="step-reinvestigate"'):]
+    assert page.index("其他操作") < page.index('id="step-reinvestigate"')  # a step back, not the next step
+    assert "补充调查（重新告知）" in step and 'name="new_facts"' in step and 'name="not_due_to_defence"' in step
+    assert "不得因当事人的陈述、申辩" in step
+    # Posted without the confirmation: refused next to the field, nothing written.
+    rows = StatusEntry.objects.filter(case=case).count()
+    r = client.post(reverse("web:case_step", args=[case.pk, "reinvestigate"]), {"new_facts": "新查实的事实"},
+                    HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and 'field-error" data-field="not_due_to_defence"' in r.content.decode()
+    assert StatusEntry.objects.filter(case=case).count() == rows
+    r = client.post(reverse("web:case_step", args=[case.pk, "reinvestigate"]),
+                    {"new_facts": "新查实的事实", "not_due_to_defence": "1"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "filed"
+    page = client.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert 'id="step-reinvestigate"' not in page and 'id="step-conclude_investigation"' in page
+    assert 'data-action="reinvestigate"' in page  # in the history, with its reason
+    assert "新查实的事实" in page
 
 
 def test_pen34_extension_needs_approval(penalty_world):
@@ -457,6 +616,84 @@ def test_pen06_another_agency_citing_the_same_provision(penalty_world):
                          place="江川市清河区和平街8号")
     err = refused(case, "decide_on_spot", w, {**ON_SPOT, "fine_amount": "500"}, rule="PEN-06")
     assert "江川市市场监督管理局" in err.message and first.data["penalty_decision_number"] in err.message
+
+
+def _other_matter(w, code, *, publish=True, **fields):
+    from zhifa.catalog import services as catalog
+    from zhifa.cases.testing import _publish
+
+    values = dict(name=f"其他规定{code}", kind=w.matter.kind, category=w.category, violation="同一行为",
+                  penalty_types=["warning", "fine"])
+    values.update(fields)
+    matter = catalog.matter_create(agency=w.agency, code=code, actor=w.actor, legal_bases=list(w.matter.legal_bases.all()),
+                                   tiers=[], **values)
+    return _publish(matter, w.actor) if publish else matter
+
+
+def test_pen06_warns_when_another_breached_norm_fines_more(penalty_world):
+    w = penalty_world
+    _other_matter(w, "SC-CF-055", name="食品经营者未查验供货者许可证", fine_min="50000", fine_max="100000")
+    case = investigated(w)
+    data = {**PROPOSAL, "other_matters": "SC-CF-055"}
+    err = warned(case, "propose", w, data, rule="PEN-06")
+    assert "SC-CF-126" in err.message and "50000元" in err.message
+    assert "SC-CF-055" in err.message and "100000元" in err.message and "第二十九条" in err.message
+    entry = move(case, "propose", w, data, warn_reason="两事项罚则相同，另案已按SC-CF-055立案调查的情形不存在")
+    assert "PEN-06" in [x["rule"] for x in entry.warnings]
+    case.refresh_from_db()
+    comparison = case.data["propose"]["fine_max_comparison"]
+    assert comparison["highest"] == ["SC-CF-055"] and not comparison["own_is_highest"]
+    assert [(r["code"], r["fine_max"], r["own"]) for r in comparison["matters"]] == [
+        ("SC-CF-126", "50000.00", True), ("SC-CF-055", "100000.00", False)]
+
+
+def test_pen06_no_warning_when_the_case_matter_fines_most(penalty_world):
+    w = penalty_world
+    case = investigated(w)
+    # The simple matter (up to 3,000 yuan) and the case's own code, listed again, are compared.
+    entry = move(case, "propose", w, {**PROPOSAL, "other_matters": "SC-CF-001、SC-CF-126"})
+    assert [x["rule"] for x in entry.warnings] == ["PEN-14"]  # only the evidence reminder of these tests
+    case.refresh_from_db()
+    comparison = case.data["propose"]["fine_max_comparison"]
+    assert comparison["own_is_highest"] and comparison["highest"] == ["SC-CF-126"]
+    assert [r["code"] for r in comparison["matters"]] == ["SC-CF-126", "SC-CF-001"]
+    # Without other matters nothing is compared.
+    move(case, "propose", w, PROPOSAL)
+    case.refresh_from_db()
+    assert case.data["propose"]["fine_max_comparison"] is None
+
+
+def test_pen06_multiples_use_the_case_amount(penalty_world):
+    w = penalty_world
+    _other_matter(w, "SC-CF-124", name="经营超过保质期的食品", fine_min="5000", fine_max="20000",
+                  multiple_min="10", multiple_max="20", multiple_of="goods_value")
+    case = investigated(w)
+    # No goods value given: the fixed maximum (20,000) is below the case's 50,000.
+    move(case, "propose", w, {**PROPOSAL, "other_matters": "SC-CF-124"})
+    case.refresh_from_db()
+    assert case.data["propose"]["fine_max_comparison"]["own_is_highest"]
+    # 货值金额 4,000 yuan × 20 = 80,000 yuan: now the other norm fines more.
+    err = warned(case, "propose", w, {**PROPOSAL, "other_matters": "SC-CF-124", "goods_value": "4000"}, rule="PEN-06")
+    assert "80000元" in err.message and "货值金额4000元的20倍" in err.message
+
+
+def test_pen06_unknown_or_unpublished_codes_are_bad_input(penalty_world):
+    from zhifa.core.errors import DomainError
+
+    w = penalty_world
+    _other_matter(w, "SC-CF-999", publish=False, fine_max="90000")
+    case = investigated(w)
+    rows, entries = StatusEntry.objects.filter(case=case).count(), Entry.objects.count()
+    for raw, named in (("SC-CF-404", "SC-CF-404"), ("SC-CF-001，SC-CF-999", "SC-CF-999")):
+        with pytest.raises(DomainError) as bad:
+            move(case, "propose", w, {**PROPOSAL, "other_matters": raw})
+        assert bad.value.status == 400 and bad.value.rule == "PEN-06"
+        assert set(bad.value.fields) == {"other_matters"}
+        assert named in bad.value.message and "同一违法行为同时违反的其他规定" in bad.value.message
+        assert "SC-CF-001" not in bad.value.message
+    assert StatusEntry.objects.filter(case=case).count() == rows and Entry.objects.count() == entries
+    case.refresh_from_db()
+    assert "propose" not in case.data
 
 
 def test_pen30_no_hearing_fee(penalty_world):

@@ -142,25 +142,71 @@ def test_case_page_offers_the_case_evidence_and_marks_relied_items(w, client):
     assert "认定事实所依据的证据" in history and f"证据{good.number}" in history
 
 
-def test_pen21_evidence_withdrawn_after_the_proposal_needs_a_reason_at_the_decision(w):
+def test_pen21_evidence_withdrawn_after_the_notice_blocks_the_decision_until_renotified(w):
     from zhifa.ledger.models import Entry as LedgerEntry
 
     from .test_block_rules import DECISION
 
-    case = investigated(w)
+    day = lambda n: TODAY - dt.timedelta(days=n)  # noqa: E731
+    case = register_case(w)
+    move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=day(45))
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"},
+         on_date=day(44))
+    move(case, "conclude_investigation", w, {"report": "终结"}, on_date=day(40))
     photo = add(w, case)
     kept = add(w, case, title="询问笔录照片")
-    propose(case, w, [photo.number, kept.number])
-    move(case, "serve_notice", w, {"method": "direct", "hearing_right_told": False,
-                                   "served_on": (TODAY - dt.timedelta(days=30)).isoformat()})
+    propose(case, w, [photo.number, kept.number], on_date=day(38))
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(35).isoformat()}, on_date=day(35))
     evidence_withdraw(evidence=photo, actor=w.extra["lead"], reason="照片拍摄对象有误")
     rows, entries = StatusEntry.objects.filter(case=case).count(), LedgerEntry.objects.count()
-    with pytest.raises(TransitionRefused) as exc:
-        move(case, "decide", w, DECISION)
-    assert exc.value.code == "reason_required" and exc.value.rule == "PEN-21"
-    assert f"证据{photo.number}" in exc.value.message and "撤回" in exc.value.message
+    # A BLOCK now: a reason does not let the decision rest on a withdrawn item.
+    for reason in ("", f"证据{kept.number}足以认定违法事实"):
+        with pytest.raises(TransitionRefused) as exc:
+            move(case, "decide", w, DECISION, warn_reason=reason)
+        assert exc.value.code == "transition_refused" and exc.value.rule == "PEN-21"
+        assert f"证据{photo.number}" in exc.value.message and "撤回" in exc.value.message
+        assert "补充调查（重新告知）" in exc.value.message and "新的告知书" in exc.value.message
     assert StatusEntry.objects.filter(case=case).count() == rows and LedgerEntry.objects.count() == entries
-    entry = move(case, "decide", w, DECISION, warn_reason=f"证据{kept.number}足以认定违法事实")
-    assert entry.warnings[0]["rule"] == "PEN-21"
+    # The case page shows the block on the decision step.
+    from zhifa.cases.selectors import case_detail
+
+    decide = next(s for s in case_detail(case, actor=w.actor).steps if s.transition.action == "decide")
+    assert decide.blocked and any(b["rule"] == "PEN-21" for b in decide.blockers)
+    # Allowed path: step back, a new proposal without the withdrawn item, a new notice, then decide.
+    move(case, "reinvestigate", w, {"new_facts": "证据1拍摄对象有误已撤回，补充取得进货单据", "not_due_to_defence": True},
+         on_date=day(30))
+    ledger = add(w, case, title="进货单据")
+    move(case, "conclude_investigation", w, {"report": "补充调查终结"}, on_date=day(28))
+    refused(case, "propose", w, {**PROPOSAL, "evidence": [photo.number, kept.number]}, rule="PEN-21",
+            on_date=day(27))
+    propose(case, w, [kept.number, ledger.number], on_date=day(27))
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(25).isoformat()}, on_date=day(25))
+    entry = move(case, "decide", w, DECISION)
+    assert not entry.warnings
     case.refresh_from_db()
-    assert case.state == "decided"
+    assert case.state == "decided" and case.data["propose"]["evidence"] == [kept.number, ledger.number]
+    assert case.data["earlier_proposals"][0]["propose"]["evidence"] == [photo.number, kept.number]
+
+
+def test_pen15_device_record_found_non_conforming_before_the_decision_blocks_it(w):
+    from .test_block_rules import DECISION
+
+    case = investigated(w)
+    monitoring_device_register(
+        agency=w.agency, actor=w.actor, number="JK-002", location="人民路与解放路交叉口",
+        approval_ref="江川市监法审〔2026〕4号", approved_on=TODAY - dt.timedelta(days=30),
+        location_published_on=TODAY - dt.timedelta(days=20), location_published_where="本局门户网站")
+    record = add(w, case, title="监控抓拍照片", evidence_type="electronic", monitoring_device="JK-002",
+                 started_at=timezone.now() - dt.timedelta(hours=1))
+    photo = add(w, case)
+    evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=True, opinion="记录清晰")
+    no_penalty = {**PROPOSAL, "outcome": "no_penalty", "penalty_types": [], "fine_amount": "",
+                  "circumstances": ["first_offence", "slight_harm", "corrected_promptly"]}
+    decision = {**DECISION, "education_record": "已对当事人进行教育"}
+    move(case, "propose", w, {**no_penalty, "evidence": [record.number, photo.number]})
+    evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=False, opinion="复核发现设备时间未校准")
+    err = refused(case, "decide", w, decision, rule="PEN-15")
+    assert f"证据{record.number}" in err.message and "不符合要求" in err.message
+    assert "请重新提出不依据该证据的拟处理意见" in err.message  # not yet notified: no step back needed
+    move(case, "propose", w, {**no_penalty, "evidence": [photo.number]})
+    move(case, "decide", w, decision)

@@ -38,3 +38,27 @@ def test_transition_matrix(penalty_world, procedure):
             Case.objects.filter(pk=case.pk).update(state=state)
             case.refresh_from_db()
     assert tried_allowed > 0 and tried_forbidden > tried_allowed
+
+
+def test_step_back_from_the_notice_matrix(penalty_world):
+    """补充调查（重新告知） (PEN-19), with valid input: open after the notice and before the decision
+    (notified, hearing, heard) and going back to investigation; refused in every other state."""
+    proc = get_procedure("penalty_general")
+    assert proc.transition("reinvestigate").target == "filed"
+    case = register_case(penalty_world)
+    data = {"new_facts": "告知后查实新的违法事实", "not_due_to_defence": True}
+    moved_from = set()
+    for state in proc.states:
+        Case.objects.filter(pk=case.pk).update(state=state)
+        case.refresh_from_db()
+        entries = Entry.objects.count()
+        try:
+            case_transition(case=case, action="reinvestigate", actor=penalty_world.actor, data=data)
+        except TransitionRefused as exc:
+            assert exc.code == "invalid_transition", (state, exc.message)
+            assert Entry.objects.count() == entries
+        else:
+            case.refresh_from_db()
+            assert case.state == "filed", state
+            moved_from.add(state)
+    assert moved_from == {"notified", "hearing", "heard"}

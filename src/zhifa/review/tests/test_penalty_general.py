@@ -98,3 +98,30 @@ def test_hearing_held_needs_review_then_passes_then_statement_voids(penalty_worl
     services.review_opinion_sign(review=review, actor=user, conclusion="agree", checklist=AGREE, summary="同意。")
     entry = _move(case, "decide", w, DECISION)
     assert entry.to_state == "decided"
+
+
+def test_a_step_back_after_a_hearing_keeps_review_required_and_drops_the_pending_request(penalty_world):
+    """补充调查（重新告知） (PEN-19): a hearing held on the superseded notice still means the case went
+    through a hearing (REV-01 (2)); a hearing asked for on a superseded notice is no longer pending."""
+    from zhifa.review.requirements import auto_checks, hearing_held, review_required
+
+    w = penalty_world
+    renotify = {"new_facts": "告知后查实新的违法事实", "not_due_to_defence": True}
+    case = _heard_case(w)
+    _move(case, "reinvestigate", w, renotify)
+    case.refresh_from_db()
+    assert "hold_hearing" not in case.data and hearing_held(case)
+    assert any("REV-01" in r and "听证" in r for r in review_required(case))
+
+    asked = register_case(w)
+    _move(asked, "file", w, {"head_approved": True, "opinion": "立案"})
+    _move(asked, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
+    _move(asked, "conclude_investigation", w, {"report": "调查终结"})
+    _move(asked, "propose", w, PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
+    _move(asked, "serve_notice", w, {"method": "direct", "hearing_right_told": True, "served_on": TODAY.isoformat()})
+    _move(asked, "request_hearing", w, {"received_on": TODAY.isoformat()})
+    asked.refresh_from_db()
+    assert not auto_checks(asked)["procedure"]["ok"]
+    _move(asked, "reinvestigate", w, renotify)
+    asked.refresh_from_db()
+    assert auto_checks(asked)["procedure"]["ok"] and not hearing_held(asked)
