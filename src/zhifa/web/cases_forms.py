@@ -144,8 +144,12 @@ class DeviceNoticeForm(BootstrapForm):
 
     def __init__(self, *args, case, records, officers, **kw):
         super().__init__(*args, **kw)
-        self.fields["evidence"].choices = [(str(r["e"].number), f"证据{r['e'].number} {r['e'].title}")
-                                           for r in records if r["may_notify"]]
+        # Records not yet told first; a told one may be told again (a new query code, e.g. after a lock).
+        offer = sorted((r for r in records if r["may_notify"]), key=lambda r: (bool(r["notices"]), r["e"].number))
+        self.fields["evidence"].choices = [
+            (str(r["e"].number), f"证据{r['e'].number} {r['e'].title}" + ("（已告知，再次告知将发给新的查询码）"
+                                                                         if r["notices"] else ""))
+            for r in offer]
         self.fields["party"].choices = [(str(p.pk), p.name) for p in case.parties.order_by("pk")]
         self.fields["officer"].choices = officers
         if not self.is_bound:
