@@ -1,11 +1,11 @@
 """The records part of a case's snapshot (cases.snapshot): new, withdrawn or re-annotated evidence
 changes the digest, so a legal review passed before it is void (REV-*). A record of an automated
 monitoring device also carries its device and the outcome of its latest review, and once there are
-some, the dates it was told to the party and the party's statements (PEN-15)."""
+some, the party's statements about it (PEN-15)."""
 
 from __future__ import annotations
 
-from .models import DeviceRecordNotice, DeviceRecordReview, DeviceRecordStatement, Evidence
+from .models import DeviceRecordReview, DeviceRecordStatement, Evidence
 
 
 def evidence_part(case) -> list[dict]:
@@ -16,10 +16,6 @@ def evidence_part(case) -> list[dict]:
     for ev_id, conforms in (DeviceRecordReview.objects.filter(evidence__case=case).order_by("id")
                             .values_list("evidence_id", "conforms")):
         reviews[ev_id] = conforms  # the latest review wins
-    notified: dict[int, list[str]] = {}
-    for ev_id, on in (DeviceRecordNotice.objects.filter(evidence__case=case).order_by("id")
-                      .values_list("evidence_id", "notified_on")):
-        notified.setdefault(ev_id, []).append(on.isoformat())
     statements: dict[int, list[dict]] = {}
     for ev_id, text, at in (DeviceRecordStatement.objects.filter(notice__evidence__case=case).order_by("id")
                             .values_list("notice__evidence_id", "text", "at")):
@@ -31,10 +27,9 @@ def evidence_part(case) -> list[dict]:
         if r["monitoring_device__number"]:  # only device records carry these keys: older digests stay valid
             item["monitoring_device"] = r["monitoring_device__number"]
             item["device_review"] = reviews.get(r["pk"])
-            # Notices and the party's statements (PEN-15), only once there are some (older digests stay valid):
-            # a statement arriving after a legal review passed voids it, so the reviewer sees it.
-            if r["pk"] in notified:
-                item["notified_on"] = notified[r["pk"]]
+            # The party's statements (PEN-15), only once there are some (older digests stay valid): a
+            # statement arriving after a legal review passed voids it, so the reviewer sees it. (Notices are
+            # not here: telling the party again, e.g. after a locked code, changes nothing reviewed.)
             if r["pk"] in statements:
                 item["party_statements"] = statements[r["pk"]]
         out.append(item)

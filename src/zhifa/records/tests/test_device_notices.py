@@ -285,9 +285,9 @@ def test_statement_is_saved_on_the_ledger_and_bad_input_writes_nothing(told, cli
     assert bad.status_code == 400 and bad.json()["fields"] == {"text": "陈述、申辩内容：必须填写"}
     assert DeviceRecordStatement.objects.count() == 2
 
-    # The reviewer's snapshot and the case file carry the notice and the statements.
+    # The reviewer's snapshot carries the statements (not the notices); the case file both.
     item = case_snapshot(told["case"])["evidence"][0]
-    assert item["notified_on"] == [TODAY.isoformat()]
+    assert "notified_on" not in item
     assert [s["text"] for s in item["party_statements"]] == ["当时车辆故障，已开启双闪并放置警示牌。", "补充：附维修单"]
     pkg = archive_build(case=told["case"], actor=told["lead"])
     with filestore_open(pkg.file) as f, zipfile.ZipFile(io.BytesIO(f.read())) as zf:
