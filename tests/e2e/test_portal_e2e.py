@@ -90,3 +90,52 @@ def test_staff_login_success(browser, live_server, demo, shoot):
     assert page.locator("h1").inner_text() == "工作台"
     shoot(page, "workbench-phone")
     page.close()
+
+
+def test_party_queries_a_monitoring_record_and_makes_a_statement(browser, live_server, transactional_db, shoot):
+    """PEN-15 at phone width: from the portal to the query page, the record opened with the query
+    code and the party's number, a statement sent; a wrong number shows the one refusal."""
+    import datetime as dt
+
+    from zhifa.cases.services import party_add
+    from zhifa.org.identity_fixtures import make_resident_id
+    from zhifa.records.models import DeviceRecordStatement
+    from zhifa.records.services import device_record_notify, evidence_device_review
+    from zhifa.records.tests.conftest import make_world
+    from zhifa.records.tests.test_device_records import add_device_record, register_device
+
+    world = make_world()
+    register_device(world)
+    id_number = make_resident_id("369102", dt.date(1990, 7, 1), 55)
+    party = party_add(case=world["case"], actor=world["lead"], kind="person", name="陈小满", id_number=id_number)
+    record = add_device_record(world, annotation="小型汽车在禁停区域停放")
+    evidence_device_review(evidence=record, actor=world["lead"], conforms=True, opinion="记录清晰完整")
+    notice = device_record_notify(evidence=record, actor=world["lead"], party=party, method="sms",
+                                  method_detail="13800138000", notified_on=timezone.localdate(),
+                                  officer=world["officers"][0])
+    width = 375
+    page = browser.new_page(viewport={"width": width, "height": 812})
+    page.goto(live_server.url + "/publicity/")
+    page.click("text=监控记录查询与陈述申辩")
+    page.wait_for_url("**/records/device-notice/")
+    page.fill("#notice-code", notice.query_code_display)
+    page.fill("#notice-id", make_resident_id("369102", dt.date(1991, 8, 2), 56))
+    with page.expect_navigation():
+        page.click("form.notice-query button[type=submit]")
+    expect(page.locator(".notice-error")).to_contain_text("查询码或证件号码不正确")
+    page.fill("#notice-id", id_number)
+    with page.expect_navigation():
+        page.click("form.notice-query button[type=submit]")
+    expect(page.locator(".notice-what")).to_contain_text("小型汽车在禁停区域停放")
+    expect(page.locator(".notice-review")).to_contain_text("记录符合要求")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shoot(page, "device-notice-phone")
+    page.fill("#statement-text", "当时车辆故障，已开启双闪。")
+    with page.expect_navigation():
+        page.click("text=提交陈述、申辩")
+    expect(page.locator(".notice-saved")).to_be_visible()
+    expect(page.locator(".notice-statement")).to_contain_text("已开启双闪")
+    assert DeviceRecordStatement.objects.get().notice_id == notice.pk
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shoot(page, "device-notice-statement-phone")
+    page.close()

@@ -53,6 +53,11 @@ DEFAULTS: dict[str, tuple[object, str, str]] = {
     "decision_warn_days": (15, "处罚决定期限提前提醒（日）", "PEN-34"),
     # Deadline alerts (issue 5 item 8): steps due within this many working days are flagged.
     "deadline_alert_working_days": (3, "期限临近提醒（工作日）", "TIME-01"),
+    # PEN-15 (行政处罚法 Art. 41 para. 3: 及时告知当事人): no national number of days; 5 working days after
+    # the conforming review of a monitoring-device record (core.deadlines PERIOD_RULES "PEN-15").
+    "device_notice_working_days": (5, "电子技术监控记录告知期限（审核后工作日）", "PEN-15"),
+    # PEN-15: the public query page locks a query code after this many wrong identity numbers in a row.
+    "device_notice_wrong_tries": (5, "电子技术监控记录查询码连续输错锁定次数", "PEN-15"),
     # REC-04: archive retention (years).
     "av_retention_years": (30, "音像记录保存期限（年）", "REC-04"),
 }

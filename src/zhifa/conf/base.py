@@ -269,6 +269,8 @@ ZHIFA_UPLOAD_SESSION_HOURS = env.int("ZHIFA_UPLOAD_SESSION_HOURS", default=48)  
 ZHIFA_OFFICERS_PER_BODY_CAMERA = env.int("ZHIFA_OFFICERS_PER_BODY_CAMERA", default=5)  # R4: one per five
 ZHIFA_ARCHIVE_RETENTION_YEARS = env.int("ZHIFA_ARCHIVE_RETENTION_YEARS", default=30)  # REC-04; 0 = permanent
 ZHIFA_ACCESS_GRANT_MAX_DAYS = env.int("ZHIFA_ACCESS_GRANT_MAX_DAYS", default=30)  # REC-05 approval window
+# PEN-15 public query page: wrong tries one client may make in an hour before it is turned away.
+ZHIFA_DEVICE_NOTICE_TRIES_PER_HOUR = env.int("ZHIFA_DEVICE_NOTICE_TRIES_PER_HOUR", default=20)
 
 # Outbound push of publications (publicity/push.py): retry backoff = base × 2^(attempts−1), capped.
 ZHIFA_PORTAL_CACHE_SECONDS = env.int("ZHIFA_PORTAL_CACHE_SECONDS", default=60)  # portal counts, agency list

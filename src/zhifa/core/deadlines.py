@@ -65,6 +65,10 @@ PERIOD_RULES: dict[str, PeriodRule] = dict([
     _r("PEN-11", "PEN-11", "行政处罚法第36条第1款", YEAR, 2, "none", False, AGENCY, "追责时效（二年）"),
     _r("PEN-11:5y", "PEN-11", "行政处罚法第36条第1款（生命健康安全、金融安全且有危害后果）", YEAR, 5, "none", False,
        AGENCY, "追责时效（五年）"),
+    # PEN-15: "及时告知" has no number in the law; the agency's value is the catalog setting
+    # `device_notice_working_days` (passed as `length`), 5 working days by default.
+    _r("PEN-15", "PEN-15", "行政处罚法第41条第3款（及时告知，期限为CONFIG）", WORKING_DAY, 5, "none", True, AGENCY,
+       "告知电子技术监控记录期限"),
     _r("PEN-20", "PEN-20", "市场监督管理行政处罚程序规定第57条（CONFIG）", WORKING_DAY, "ZHIFA_PEN20_RESPONSE_WORKING_DAYS",
        "party", True, PARTY, "陈述申辩期限"),
     _r("PEN-25", "PEN-25", "行政处罚法第71条、第85条", WORKING_DAY, 2, "none", True, AGENCY, "当场收缴罚款交纳期限"),

@@ -1,6 +1,8 @@
 """Records API under /api/v1/records/: evidence (list, upload, resumable chunked upload, annotate,
 withdraw, download), access requests and the access log, archive checks, equipment. Every read of
-a case's records is logged (REC-05); every write goes through records.services.
+a case's records is logged (REC-05); every write goes through records.services. Under
+/api/v1/public/device-notices/ (no login): the party's query of a monitoring-device record and
+statement about it (PEN-15), with the same checks and lock as the page.
 
 Auth: a Bearer token with records:read / records:write, or the staff session (CSRF); the services
 decide who may write what (the case team uploads; the archivist or head approves access)."""
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -277,4 +280,57 @@ def equipment(request):
             for r in selectors.equipment_summary(agencies)]
 
 
-ROUTES = [("records/", router)]
+# --- public: the party's query and statement about a monitoring-device record (PEN-15) ---------------------
+
+public = Router(tags=["公开：电子技术监控记录查询与陈述申辩"])
+
+
+class NoticeQueryIn(Schema):
+    code: str
+    id_number: str
+
+
+class StatementIn(NoticeQueryIn):
+    text: str
+    contact: str = ""
+
+
+def _find(request, payload: NoticeQueryIn):
+    return services.device_notice_find(code=payload.code, id_number=payload.id_number,
+                                       client=services.client_key(request.META.get("REMOTE_ADDR", "")))
+
+
+def public_record_out(notice) -> dict[str, Any]:
+    """What the page shows, as data: the record, its device and published location, the review, the
+    agency and how to reach it, and this party's statements about it."""
+    d = selectors.device_notice_public(notice)
+    e, device, review, agency, note = d["e"], d["device"], d["review"], d["agency"], d["annotation"]
+    return {
+        "party": notice.party.name, "notified_on": notice.notified_on, "method": notice.get_method_display(),
+        "record": {"title": e.title, "annotation": note.text if note else "", "started_at": e.started_at,
+                   "ended_at": e.ended_at, "place": e.place or device.location},
+        "device": {"number": device.number, "location": device.location, "approval_ref": device.approval_ref,
+                   "approved_on": device.approved_on, "location_published_on": device.location_published_on,
+                   "location_published_where": device.location_published_where},
+        "review": {"conforms": review.conforms, "opinion": review.opinion, "on": timezone.localdate(review.at)}
+        if review else None,
+        "agency": {"name": agency.name, "address": agency.address, "phone": agency.phone, "website": agency.website},
+        "case_number": d["case"].number,
+        "statements": [{"text": s.text, "at": s.at} for s in d["statements"]],
+    }
+
+
+@public.post("device-notices/query", summary="凭查询码和证件号码查询电子技术监控记录（PEN-15；输错多次锁定）")
+def device_notice_query(request, payload: NoticeQueryIn):
+    return public_record_out(_find(request, payload))
+
+
+@public.post("device-notices/statements", response={201: dict},
+             summary="对电子技术监控记录陈述、申辩（PEN-15；需查询码和证件号码）")
+def device_notice_statement(request, payload: StatementIn):
+    notice = _find(request, payload)
+    statement = services.device_statement_add(notice=notice, text=payload.text, contact=payload.contact)
+    return Status(201, {"id": statement.pk, "at": statement.at, "text": statement.text})
+
+
+ROUTES = [("records/", router), ("public/", public)]

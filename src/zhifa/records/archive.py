@@ -6,7 +6,8 @@
     case.json                   the case, its parties and officers
     documents/NN-<title>.pdf    the case's documents (PDF/A from the documents app), standard order
     evidence/NNNN-<file>        every evidence item's file, as stored (withdrawn ones too, marked)
-    evidence.json               the evidence list with annotations, withdrawals and device-record reviews
+    evidence.json               the evidence list with annotations, withdrawals, device-record reviews,
+                                notices to the party and the party's statements (PEN-15)
     status_history.json         every status row of the case
     ledger/entries.json         the ledger entries about the case and its evidence (leaf data)
     ledger/proofs.json          their RFC 9162 inclusion proofs against a signed tree head
@@ -54,7 +55,16 @@ from zhifa.ledger.services import entry_leaf_data, latest_tree_head, ledger_appe
 
 from . import media
 from .access import is_team_member, may_decide_requests
-from .models import ArchiveCustodian, ArchivePackage, Confidentiality, DeviceRecordReview, Evidence, EvidenceAnnotation
+from .models import (
+    ArchiveCustodian,
+    ArchivePackage,
+    Confidentiality,
+    DeviceRecordNotice,
+    DeviceRecordReview,
+    DeviceRecordStatement,
+    Evidence,
+    EvidenceAnnotation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +230,11 @@ def _evidence_list(evidence: list[Evidence]) -> list[dict]:
             out[-1]["monitoring_device"] = e.monitoring_device.number
             out[-1]["device_reviews"] = [{"conforms": r.conforms, "opinion": r.opinion, "reviewer": str(r.reviewer),
                                           "at": r.at, "supersedes": r.supersedes_id} for r in e.device_reviews.all()]
+            out[-1]["notices"] = [{"party": n.party.name, "method": n.get_method_display(), "notified_on": n.notified_on,
+                                   "officer": n.officer.name, "content": n.content,
+                                   "statements": [{"text": s.text, "contact": s.contact, "at": s.at}
+                                                  for s in n.statements.all()]}
+                                  for n in e.notices.all()]
     return out
 
 
@@ -269,7 +284,11 @@ def archive_build(*, case: Case, actor, check_access: bool = True) -> ArchivePac
     evidence = list(Evidence.objects.filter(case=case).select_related("recorder", "withdrawal", "monitoring_device")
                     .prefetch_related(Prefetch("annotations", queryset=EvidenceAnnotation.objects.order_by("id")),
                                       Prefetch("device_reviews", queryset=DeviceRecordReview.objects
-                                               .select_related("reviewer").order_by("id")))
+                                               .select_related("reviewer").order_by("id")),
+                                      Prefetch("notices", queryset=DeviceRecordNotice.objects
+                                               .select_related("party", "officer").order_by("id")
+                                               .prefetch_related(Prefetch("statements", queryset=DeviceRecordStatement
+                                                                          .objects.order_by("id")))))
                     .order_by("number"))
     docs = case_documents(case)
     history = [{"seq": s.seq, "action": s.action, "action_label": s.action_label, "from_state": s.from_state,

@@ -1,5 +1,6 @@
 """Guards the procedures compose (cases.engine.Guard): audio-video recording (REC-02, R3) and the
-evidence a proposal relies on (PEN-14, PEN-15, PEN-21; see the end of this module).
+evidence a proposal relies on (PEN-14, PEN-15, PEN-21; see the end of this module): a monitoring-device
+record needs a conforming review and a notice to the party (PEN-15).
 
 `av_recording_guard("seize")` looks up the agency's published 音像记录事项清单 (catalog
 AvRecordingItem) for the act:
@@ -22,6 +23,7 @@ from zhifa.catalog.models import AvRecordingItem, PublicationStatus
 
 from .models import Evidence
 from .selectors import device_review, withdrawn
+from .services import notice_deadline
 
 
 def av_list_item(*, agency, act_code: str, on_date=None) -> AvRecordingItem | None:
@@ -72,7 +74,7 @@ RELIED_EVIDENCE = Field("evidence", "认定事实所依据的证据", "evidence"
 
 def _evidence_items(case, numbers) -> dict[int, Evidence]:
     return {e.number: e for e in Evidence.objects.filter(case=case, number__in=numbers)
-            .select_related("withdrawal", "monitoring_device").prefetch_related("device_reviews")}
+            .select_related("withdrawal", "monitoring_device").prefetch_related("device_reviews", "notices")}
 
 
 def relied_evidence(ctx: TransitionContext) -> list[Evidence]:
@@ -115,6 +117,23 @@ def device_records_reviewed(ctx: TransitionContext) -> None:
                        field=RELIED_EVIDENCE.name)
 
 
+@guard("PEN-15", "电子技术监控记录已告知当事人", needs_input=True)
+def device_records_notified(ctx: TransitionContext) -> None:
+    """PEN-15 (Art. 41 para. 3): the party must be told of a monitoring-device record, with a way to
+    query it and make a statement, before a proposal to penalise relies on it. A notice recorded
+    (records.services.device_record_notify) on or before the date of the proposal is needed."""
+    for e in relied_evidence(ctx):
+        if not e.is_device_record:
+            continue
+        if any(n.notified_on <= ctx.on_date for n in e.notices.all()):
+            continue
+        due = notice_deadline(e)
+        ctx.refuse("PEN-15", f"{RELIED_EVIDENCE.label}：证据{e.number}“{e.title}”是电子技术监控设备（{e.monitoring_device.number}）"
+                             "的记录，尚未告知当事人" + (f"（应于{due.act_by:%Y年%m月%d日}前告知）" if due else "")
+                   + "；请先在案件页面登记告知（方式、日期、告知人），当事人可凭查询码查询记录并陈述、申辩（规则 PEN-15）。",
+                   field=RELIED_EVIDENCE.name)
+
+
 @guard("PEN-14", "认定事实有证据", needs_input=True)
 def facts_have_evidence(ctx: TransitionContext) -> None:
     """PEN-14 (Art. 40), a WARN-level heuristic: a proposal to penalise or to refer names no evidence.
@@ -123,7 +142,8 @@ def facts_have_evidence(ctx: TransitionContext) -> None:
         ctx.warn("PEN-14", "拟处理意见未列明认定事实所依据的证据；违法事实不清、证据不足的，不得给予行政处罚（规则 PEN-14）。")
 
 
-RELIED_EVIDENCE_GUARDS = (relied_evidence_admissible, device_records_reviewed, facts_have_evidence)
+RELIED_EVIDENCE_GUARDS = (relied_evidence_admissible, device_records_reviewed, device_records_notified,
+                          facts_have_evidence)
 
 
 @guard("PEN-21", "决定所依据的证据仍然有效")

@@ -1,11 +1,11 @@
 """Whole-process records (执法全过程记录, R1–R9, REC-01..REC-11): evidence and audio-video items
 attached to a case step, their annotations, withdrawals and (for records of automated monitoring
-devices, PEN-15) reviews, upload sessions, recording equipment, access requests and the access log,
-and archive packages.
+devices, PEN-15) reviews, notices to the party, the party's statements and the query log; upload
+sessions, recording equipment, access requests and the access log, and archive packages.
 
-Evidence, annotations, withdrawals, device-record reviews, access requests and decisions, the access log and archive
-packages are append-only (REC-03): a correction is a new row; a mistaken upload is withdrawn with
-a reason and stays.
+Evidence, annotations, withdrawals, device-record reviews, notices, statements and queries, access
+requests and decisions, the access log and archive packages are append-only (REC-03): a correction
+is a new row; a mistaken upload is withdrawn with a reason and stays.
 """
 
 from __future__ import annotations
@@ -152,6 +152,79 @@ class DeviceRecordReview(AppendOnlyModel):
         verbose_name = "电子技术监控记录审核"
         verbose_name_plural = "电子技术监控记录审核"
         ordering = ["evidence", "id"]
+
+
+class DeviceRecordNotice(AppendOnlyModel):
+    """告知 of a monitoring-device record to the party (行政处罚法 Art. 41 para. 3, PEN-15: 及时告知当事人违法
+    事实，并采取信息化手段或者其他措施，为当事人查询、陈述和申辩提供便利). Recorded after a conforming
+    review, within the agency's working-day period (catalog setting `device_notice_working_days`).
+    The content sent carries a random query code with which the party opens the record on the public
+    page (/records/device-notice/) and makes a statement. A second notice (e.g. after the code was
+    locked) is a new row with a new code; the earlier one stays."""
+
+    class Method(models.TextChoices):
+        SMS = "sms", "短信"
+        MAIL = "mail", "邮寄"
+        IN_PERSON = "in_person", "当面"
+        ELECTRONIC = "electronic", "电子送达"
+        OTHER = "other", "其他"
+
+    evidence = models.ForeignKey(Evidence, verbose_name="证据", on_delete=models.PROTECT, related_name="notices")
+    party = models.ForeignKey("cases.Party", verbose_name="当事人", on_delete=models.PROTECT, related_name="+")
+    method = models.CharField("告知方式", max_length=16, choices=Method.choices)
+    method_detail = models.CharField("送达地址或号码", max_length=200, blank=True,
+                                     help_text="手机号码、邮寄地址、送达地点等；方式为“其他”时须说明。")
+    notified_on = models.DateField("告知日期")
+    officer = models.ForeignKey("org.Officer", verbose_name="告知人", on_delete=models.PROTECT, related_name="+")
+    content = models.TextField("告知内容", help_text="发送给当事人的全文，含查询码。")
+    query_code = models.CharField("查询码", max_length=16, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "电子技术监控记录告知"
+        verbose_name_plural = "电子技术监控记录告知"
+        ordering = ["evidence", "id"]
+
+    @property
+    def query_code_display(self) -> str:
+        c = self.query_code
+        return "-".join(c[i:i + 4] for i in range(0, len(c), 4))
+
+
+class DeviceRecordStatement(AppendOnlyModel):
+    """陈述、申辩 the party made about a monitoring-device record on the public query page (PEN-15),
+    shown to the officers on the case page and kept in the case file."""
+
+    notice = models.ForeignKey(DeviceRecordNotice, verbose_name="告知", on_delete=models.PROTECT,
+                               related_name="statements")
+    text = models.TextField("陈述、申辩内容")
+    contact = models.CharField("联系方式", max_length=100, blank=True)
+    at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "当事人陈述、申辩（电子技术监控记录）"
+        verbose_name_plural = "当事人陈述、申辩（电子技术监控记录）"
+        ordering = ["notice", "id"]
+
+
+class DeviceNoticeQuery(AppendOnlyModel):
+    """Each try on the public query page, right or wrong: a query code locks after the agency's number
+    of wrong identity numbers in a row (catalog setting `device_notice_wrong_tries`), and a client
+    making too many wrong tries is turned away for an hour (ZHIFA_DEVICE_NOTICE_TRIES_PER_HOUR).
+    `client` is a keyed hash of the address, not the address."""
+
+    notice = models.ForeignKey(DeviceRecordNotice, verbose_name="告知", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    succeeded = models.BooleanField("核验通过")
+    client = models.CharField("来源（摘要）", max_length=64)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "电子技术监控记录查询记录"
+        verbose_name_plural = "电子技术监控记录查询记录"
+        indexes = [models.Index(fields=["client", "at"]), models.Index(fields=["notice", "id"])]
 
 
 class UploadSession(models.Model):

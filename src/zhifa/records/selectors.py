@@ -15,7 +15,9 @@ from .models import (
     AccessLog,
     AccessRequest,
     BodyCamera,
+    DeviceRecordNotice,
     DeviceRecordReview,
+    DeviceRecordStatement,
     Evidence,
     EvidenceAnnotation,
     RecordingRoom,
@@ -28,7 +30,9 @@ def case_evidence(case):
     return (Evidence.objects.filter(case=case)
             .select_related("recorder", "withdrawal", "created_by", "monitoring_device")
             .prefetch_related(Prefetch("annotations", queryset=notes),
-                              Prefetch("device_reviews", queryset=reviews)).order_by("number"))
+                              Prefetch("device_reviews", queryset=reviews),
+                              Prefetch("notices", queryset=DeviceRecordNotice.objects.order_by("id")))
+            .order_by("number"))
 
 
 def device_review(evidence: Evidence) -> DeviceRecordReview | None:
@@ -67,6 +71,40 @@ def published_monitoring_devices(*, agency_id: int | None = None):
     if agency_id:
         qs = qs.filter(agency_id=agency_id)
     return qs.order_by("agency__name", "number")
+
+
+def case_device_records(case) -> list[dict]:
+    """PEN-15 on the case page: each monitoring-device record of the case with its review state, its
+    notices to the party (newest last) and the party's statements, and whether it may be told now."""
+    notices = (DeviceRecordNotice.objects.select_related("party", "officer", "created_by").order_by("id")
+               .prefetch_related(Prefetch("statements", queryset=DeviceRecordStatement.objects.order_by("id"))))
+    items = (Evidence.objects.filter(case=case, monitoring_device__isnull=False)
+             .select_related("withdrawal", "monitoring_device")
+             .prefetch_related(Prefetch("device_reviews", queryset=DeviceRecordReview.objects.order_by("id")),
+                               Prefetch("notices", queryset=notices)).order_by("number"))
+    rows = []
+    for e in items:
+        state = device_review_state(e)
+        gone = withdrawn(e)
+        told = list(e.notices.all())
+        rows.append({"e": e, "review": state, "review_label": DEVICE_REVIEW_LABELS.get(state, ""), "withdrawn": gone,
+                     "notices": told, "statements": [s for n in told for s in n.statements.all()],
+                     "may_notify": state == "conforms" and not gone})
+    return rows
+
+
+def device_notice_public(notice: DeviceRecordNotice) -> dict:
+    """What the party sees on the public query page (PEN-15): the record (time, place, what it shows),
+    the device and its published location, the review result, the agency and how to reach it, and the
+    statements this party already made about this record. Nothing of other parties or other evidence."""
+    e = (Evidence.objects.select_related("case__agency", "monitoring_device")
+         .prefetch_related(Prefetch("device_reviews", queryset=DeviceRecordReview.objects.order_by("id")),
+                           Prefetch("annotations", queryset=EvidenceAnnotation.objects.order_by("id")))
+         .get(pk=notice.evidence_id))
+    return {"notice": notice, "e": e, "device": e.monitoring_device, "review": device_review(e),
+            "annotation": current_annotation(e), "agency": e.case.agency, "case": e.case,
+            "statements": list(DeviceRecordStatement.objects.filter(notice__evidence=e, notice__party_id=notice.party_id)
+                               .order_by("id"))}
 
 
 def current_annotation(evidence: Evidence) -> EvidenceAnnotation | None:

@@ -1,11 +1,15 @@
 """Services of whole-process records (R1–R9, REC-01..REC-05): adding evidence (streamed, hashed,
 type-checked, numbered, on the ledger), annotating and withdrawing it, reviewing records of
-automated monitoring devices (PEN-15), resumable uploads, equipment, and access requests. Every refusal leaves nothing: no row, no ledger entry, no file."""
+automated monitoring devices, telling the party of them and taking the party's query and statement
+(PEN-15), resumable uploads, equipment, and access requests. Every refusal leaves nothing: no row, no ledger entry, no file."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from typing import BinaryIO
@@ -13,10 +17,13 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from zhifa.cases.models import Case, StatusEntry
+from zhifa.cases.models import Case, CaseDeadline, CaseOfficer, Party, StatusEntry
+from zhifa.catalog.services import setting_value
+from zhifa.core.deadlines import PERIOD_RULES, compute_due
 from zhifa.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError
 from zhifa.core.filestore import EmptyFile, FileTooLarge, filestore_discard, filestore_ingest
 from zhifa.ledger.services import ledger_append
@@ -28,9 +35,13 @@ from .models import (
     AccessDecision,
     AccessRequest,
     ArchiveCustodian,
+    ArchivePackage,
     BodyCamera,
     Confidentiality,
+    DeviceNoticeQuery,
+    DeviceRecordNotice,
     DeviceRecordReview,
+    DeviceRecordStatement,
     Evidence,
     EvidenceAnnotation,
     EvidenceWithdrawal,
@@ -210,8 +221,6 @@ def _refused_file(exc: Exception, *, file_name: str) -> DomainError:
 
 
 def _check_case_open(case: Case) -> None:
-    from .models import ArchivePackage
-
     if ArchivePackage.objects.filter(case=case).exists():
         raise Conflict("案件已归档，不能再添加或更改证据（规则 REC-04）。", code="case_archived", rule="REC-04")
 
@@ -310,6 +319,8 @@ def evidence_withdraw(*, evidence: Evidence, actor, reason: str) -> EvidenceWith
         if EvidenceWithdrawal.objects.filter(evidence=evidence).exists():
             raise Conflict(f"证据{evidence.number}已撤回。", code="already_withdrawn", rule="REC-03")
         row = EvidenceWithdrawal.objects.create(evidence=evidence, reason=reason, actor=_user(actor))
+        if evidence.is_device_record:  # no longer evidence: nothing left to tell the party (PEN-15)
+            _notice_deadline_close(evidence)
         ledger_append(kind="evidence_withdrawn", actor=actor, subject=evidence,
                       payload={"number": evidence.number, "reason": reason}, rows=[row])
     return row
@@ -341,9 +352,17 @@ def evidence_device_review(*, evidence: Evidence, actor, conforms: bool, opinion
         current = DeviceRecordReview.objects.filter(evidence=evidence).order_by("-id").first()
         review = DeviceRecordReview.objects.create(evidence=evidence, conforms=conforms, opinion=opinion,
                                                    supersedes=current, reviewer=reviewer)
+        # PEN-15 (Art. 41 para. 3): a conforming record must be told to the party promptly; a record
+        # found non-conforming may not be evidence, so there is nothing to tell until it conforms again.
+        deadline = None
+        if not conforms:
+            _notice_deadline_close(evidence)
+        elif not evidence.notices.exists() and notice_deadline(evidence) is None:
+            deadline = _notice_deadline_open(evidence, start=timezone.localdate(review.at))
         ledger_append(kind="device_record_reviewed", actor=actor, subject=evidence,
                       payload={"number": evidence.number, "conforms": conforms,
-                               "supersedes": current.pk if current else None},
+                               "supersedes": current.pk if current else None,
+                               **({"notice_due": deadline.act_by.isoformat()} if deadline else {})},
                       rows=[review])
     return review
 
@@ -643,3 +662,267 @@ def custodian_set(*, agency, user, actor, location: str = "") -> ArchiveCustodia
                       payload={"agency": agency.pk, "user": user.pk}, rows=[row.history.latest()])
     return row
 
+
+
+# --- telling the party of a monitoring-device record; the party's query and statement (PEN-15) -----------
+#
+# 行政处罚法 Art. 41 para. 3: 及时告知当事人违法事实，并采取信息化手段或者其他措施，为当事人查询、陈述和
+# 申辩提供便利. A conforming review opens a deadline (working days, catalog setting
+# `device_notice_working_days`, computed by core.deadlines "PEN-15"); the notice closes it and gives
+# the party a query code for the public page, where the party proves who they are with the 公民身份号码
+# or 统一社会信用代码 the case holds for them (a Party has no plate number: the identifiers it has are
+# the ones checked), sees the record and makes a statement.
+
+QUERY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out or typed from an SMS
+QUERY_CODE_LENGTH = 12  # 31**12 ≈ 2**59 codes, and each code locks after a few wrong identity numbers
+STATEMENT_MAX_CHARS = 5000
+
+
+def notice_deadline_key(evidence: Evidence) -> str:
+    """The CaseDeadline key of one record's notice period: the PERIOD_RULES key and the item's number."""
+    return f"PEN-15:e{evidence.number}"
+
+
+def _notice_deadline_open(evidence: Evidence, *, start: dt.date):
+    """PEN-15: the notice is due `device_notice_working_days` working days after the conforming
+    review, from the calendar service; shown on the case page and alerted like every case deadline."""
+    days = int(setting_value("device_notice_working_days", agency=evidence.case.agency))
+    due = compute_due(rule_id="PEN-15", start=start, length=days)
+    rule = PERIOD_RULES["PEN-15"]
+    why = f"审核符合要求之日（{start:%Y年%m月%d日}）起 {days} 个工作日内告知当事人"
+    return CaseDeadline.objects.create(
+        case_id=evidence.case_id, key=notice_deadline_key(evidence), rule_id=due.rule_id,
+        label=f"{rule.label}（证据{evidence.number}）", bearer=rule.bearer, start=start, due_on=due.enforced_date,
+        act_by=due.act_by, provisional=due.provisional, basis=due.legal_basis,
+        explanation="；".join(x for x in (why, due.reason) if x))
+
+
+def notice_deadline(evidence: Evidence):
+    """The open notice deadline of a record, if any."""
+    return CaseDeadline.objects.filter(case_id=evidence.case_id, key=notice_deadline_key(evidence),
+                                       closed_at__isnull=True).first()
+
+
+def _notice_deadline_close(evidence: Evidence) -> None:
+    CaseDeadline.objects.filter(case_id=evidence.case_id, key=notice_deadline_key(evidence),
+                                closed_at__isnull=True).update(closed_at=timezone.now())
+
+
+def _query_code() -> str:
+    while True:
+        code = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+        if not DeviceRecordNotice.objects.filter(query_code=code).exists():
+            return code
+
+
+def _as_date(value, label: str, key: str, errors: dict) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        errors[key] = f"{label}：必须填写，格式为 YYYY-MM-DD"
+        return None
+
+
+def _by_pk(model, value, **filters):
+    if isinstance(value, model):
+        return value if all(getattr(value, k) == v for k, v in filters.items()) else None
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        return None
+    return model.objects.filter(pk=int(text), **filters).first()
+
+
+def notice_content(*, evidence: Evidence, party, code_display: str, note: str = "") -> str:
+    """The text sent to the party (PEN-15): what was recorded, when and where, by which device at its
+    published location, that a person reviewed it, and how to query and make a statement."""
+    case, device = evidence.case, evidence.monitoring_device
+    agency = case.agency
+    when = timezone.localtime(evidence.started_at).strftime("%Y年%m月%d日 %H:%M") if evidence.started_at else "（时间见记录）"
+    place = evidence.place or device.location
+    ident = "统一社会信用代码" if party.credit_code and not party.id_number else "公民身份号码"
+    url = f"{getattr(settings, 'ZHIFA_PUBLIC_URL', '').rstrip('/')}{reverse('records:device_notice_public')}"
+    contact = "、".join(x for x in (agency.address, agency.phone and f"电话 {agency.phone}") if x)
+    text = (f"{party.name}：{agency.name}告知，{when}，在{place}，电子技术监控设备（编号 {device.number}，设置地点："
+            f"{device.location}）记录了“{evidence.title}”。该记录已经执法人员审核，符合要求，拟作为案件"
+            f"“{case.number or case.title}”的证据。您可以访问 {url} ，输入查询码 {code_display} 和您的{ident}，"
+            f"查询记录内容并在线陈述、申辩；也可以向本机关陈述、申辩{('（' + contact + '）') if contact else ''}。")
+    return text + (f"\n{note}" if note else "")
+
+
+def device_record_notify(*, evidence: Evidence, actor, party, method: str, notified_on, officer,
+                         method_detail: str = "", note: str = ""):
+    """告知 the party of a monitoring-device record (PEN-15, Art. 41 para. 3): after a conforming
+    review, by an officer of the case team, to a party of the case who has an identity number the
+    query page can check. Records the method, date, officer and the full content sent (with a new
+    random query code), closes the notice deadline, on the ledger. Append-only: telling again (say
+    after the code was locked) is a new notice with a new code. Refusals write nothing."""
+    case = evidence.case
+    require_team(case, actor, what="告知当事人")
+    _check_case_open(case)
+    errors: dict[str, str] = {}
+    if not evidence.is_device_record:
+        errors["evidence"] = f"证据：证据{evidence.number}不是电子技术监控设备的记录（规则 PEN-15）"
+    party_row = _by_pk(Party, party, case_id=case.pk)
+    if party_row is None:
+        errors["party"] = "当事人：应为本案的当事人"
+    elif not (party_row.id_number or party_row.credit_code):
+        errors["party"] = (f"当事人：{party_row.name}未登记公民身份号码或统一社会信用代码，无法凭查询码查询；"
+                           "请先补充当事人信息（规则 PEN-15）")
+    if method not in DeviceRecordNotice.Method.values:
+        errors["method"] = "告知方式：应为短信、邮寄、当面、电子送达或其他"
+    method_detail = str(method_detail or "").strip()[:200]
+    if method == DeviceRecordNotice.Method.OTHER and not method_detail:
+        errors["method_detail"] = "送达地址或号码：告知方式为“其他”时须说明如何告知"
+    on = _as_date(notified_on, "告知日期", "notified_on", errors)
+    if on is not None and on > timezone.localdate():
+        errors["notified_on"] = "告知日期：不能晚于今天"
+    officer_row = _by_pk(Officer, officer)
+    if officer_row is None or not CaseOfficer.objects.filter(case=case, officer=officer_row, recused=False).exists():
+        errors["officer"] = "告知人：应为本案承办人员"
+    note = str(note or "").strip()[:1000]
+    if "\x00" in note or "\x00" in method_detail:
+        errors["note"] = "补充说明：含有无法保存的字符"
+    if errors:
+        raise DomainError("告知登记有误：" + "；".join(errors.values()), rule="PEN-15", fields=errors)
+    with transaction.atomic():
+        Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+        if EvidenceWithdrawal.objects.filter(evidence=evidence).exists():
+            raise Conflict(f"证据{evidence.number}已撤回，不能告知。", code="already_withdrawn", rule="PEN-15")
+        review = DeviceRecordReview.objects.filter(evidence=evidence).order_by("-id").first()
+        if review is None or not review.conforms:
+            raise Conflict(f"证据{evidence.number}{'尚未经审核' if review is None else '经审核不符合要求'}，不得作为行政处罚的"
+                           "证据，无需告知（规则 PEN-15）。", code="not_reviewed", rule="PEN-15",
+                           fields={"evidence": "须先经审核符合要求"})
+        reviewed_on = timezone.localdate(review.at)
+        if on < reviewed_on:
+            raise DomainError(f"告知日期：不能早于审核符合要求的日期（{reviewed_on:%Y年%m月%d日}）（规则 PEN-15）。",
+                              rule="PEN-15", fields={"notified_on": "早于审核日期"})
+        deadline = notice_deadline(evidence)
+        code = _query_code()
+        notice = DeviceRecordNotice(evidence=evidence, party=party_row, method=method, method_detail=method_detail,
+                                    notified_on=on, officer=officer_row, query_code=code, created_by=_user(actor))
+        notice.content = notice_content(evidence=evidence, party=party_row, code_display=notice.query_code_display,
+                                        note=note)
+        notice.save()
+        _notice_deadline_close(evidence)
+        ledger_append(kind="device_record_notified", actor=actor, subject=evidence,
+                      payload={"case": case.pk, "number": evidence.number, "party": party_row.pk, "method": method,
+                               "notified_on": on.isoformat(), "officer": officer_row.pk,
+                               **({"due": deadline.act_by.isoformat(), "late": on > deadline.act_by}
+                                  if deadline else {})},
+                      rows=[notice])
+    return notice
+
+
+# The public side: nothing here says whether a code exists unless the identity number matches it.
+
+NOT_MATCHED = ("查询码或证件号码不正确：请核对告知内容中的查询码，以及当事人的公民身份号码或统一社会信用代码"
+               "（规则 PEN-15）。")
+
+
+def client_key(address: str) -> str:
+    """A keyed hash of the client's address: enough to count its wrong tries, not to recover it."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"device-notice:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _clean_query(code, id_number) -> tuple[str, str]:
+    """Format only (says nothing of any notice): 12 letters and digits; an 18-character number."""
+    errors: dict[str, str] = {}
+    code = re.sub(r"[\s\-－—]", "", str(code or "")).upper()
+    ident = re.sub(r"\s", "", str(id_number or "")).upper()
+    if not code:
+        errors["code"] = "查询码：必须填写（见告知短信或告知书）"
+    elif len(code) != QUERY_CODE_LENGTH or any(c not in QUERY_CODE_ALPHABET for c in code):
+        errors["code"] = f"查询码：应为 {QUERY_CODE_LENGTH} 位字母和数字（如 ABCD-EFGH-JKMN）"
+    if not ident:
+        errors["id_number"] = "证件号码：必须填写当事人的公民身份号码或统一社会信用代码"
+    elif len(ident) != 18 or not ident.isascii() or not ident.isalnum():
+        errors["id_number"] = "证件号码：公民身份号码或统一社会信用代码应为 18 位"
+    if errors:
+        raise DomainError("查询信息有误：" + "；".join(errors.values()), rule="PEN-15", fields=errors)
+    return code, ident
+
+
+def _identity_matches(party, ident: str) -> bool:
+    known = [v.strip().upper() for v in (party.id_number, party.credit_code) if v and v.strip()]
+    return any(hmac.compare_digest(k.encode(), ident.encode()) for k in known)
+
+
+def _too_many_tries(client: str) -> bool:
+    limit = int(getattr(settings, "ZHIFA_DEVICE_NOTICE_TRIES_PER_HOUR", 20))
+    since = timezone.now() - dt.timedelta(hours=1)
+    return DeviceNoticeQuery.objects.filter(client=client, succeeded=False, at__gte=since).count() >= limit
+
+
+def notice_locked(notice) -> bool:
+    """A query code locks after the agency's number of wrong identity numbers since its last good try."""
+    tries = DeviceNoticeQuery.objects.filter(notice=notice)
+    last_good = tries.filter(succeeded=True).order_by("-id").values_list("id", flat=True).first() or 0
+    limit = int(setting_value("device_notice_wrong_tries", agency=notice.evidence.case.agency))
+    return tries.filter(succeeded=False, id__gt=last_good).count() >= limit
+
+
+def device_notice_find(*, code, id_number, client: str):
+    """The public query (PEN-15): the notice whose query code and party identity number both match.
+    A wrong pair is logged (it counts towards the code's lock and the client's hourly limit) and
+    answered with one message whether or not the code exists; a locked code is named as locked only
+    to someone giving its right identity number."""
+    code, ident = _clean_query(code, id_number)
+    if _too_many_tries(client):
+        raise DomainError("查询尝试次数过多，请一小时后再试，或直接联系办案机关（规则 PEN-15）。", code="too_many_tries",
+                          rule="PEN-15", status=429)
+    notice = (DeviceRecordNotice.objects.select_related("evidence__case__agency", "party")
+              .filter(query_code=code).first())
+    if notice is None or not _identity_matches(notice.party, ident):
+        with transaction.atomic():
+            DeviceNoticeQuery.objects.create(notice=notice, succeeded=False, client=client)
+        raise DomainError(NOT_MATCHED, code="not_matched", rule="PEN-15",
+                          fields={"code": "查询码或证件号码不正确", "id_number": "查询码或证件号码不正确"})
+    if notice_locked(notice):
+        agency = notice.evidence.case.agency
+        reach = "、".join(x for x in (agency.address, agency.phone and f"电话 {agency.phone}") if x)
+        raise DomainError(f"该查询码因多次输入错误已锁定。请联系{agency.name}{('（' + reach + '）') if reach else ''}，"
+                          "办案机关可以重新告知并发给新的查询码（规则 PEN-15）。", code="locked", rule="PEN-15",
+                          status=403)
+    with transaction.atomic():
+        DeviceNoticeQuery.objects.create(notice=notice, succeeded=True, client=client)
+    return notice
+
+
+def device_statement_add(*, notice: DeviceRecordNotice, text, contact: str = "") -> DeviceRecordStatement:
+    """陈述、申辩 about a monitoring-device record, from the public page or API (PEN-15). `notice` is
+    what `device_notice_find` returned for the party's code and identity number in this request
+    (that check is logged and locks; this one is not). Kept append-only, on the ledger. Bad input
+    writes no statement and no ledger entry."""
+    errors: dict[str, str] = {}
+    text = str(text or "").strip()
+    contact = str(contact or "").strip()
+    if not text:
+        errors["text"] = "陈述、申辩内容：必须填写"
+    elif len(text) > STATEMENT_MAX_CHARS:
+        errors["text"] = f"陈述、申辩内容：不能超过 {STATEMENT_MAX_CHARS} 字（现为 {len(text)} 字）"
+    elif "\x00" in text:
+        errors["text"] = "陈述、申辩内容：含有无法保存的字符"
+    if len(contact) > 100:
+        errors["contact"] = "联系方式：不能超过 100 字"
+    elif "\x00" in contact:
+        errors["contact"] = "联系方式：含有无法保存的字符"
+    if errors:
+        raise DomainError("陈述、申辩有误：" + "；".join(errors.values()), rule="PEN-15", fields=errors)
+    evidence = notice.evidence
+    if ArchivePackage.objects.filter(case_id=evidence.case_id).exists():
+        agency = evidence.case.agency
+        raise Conflict(f"案件已办结归档，不能在线提交陈述、申辩；请直接联系{agency.name}"
+                       f"{('（电话 ' + agency.phone + '）') if agency.phone else ''}（规则 PEN-15）。",
+                       code="case_archived", rule="PEN-15")
+    with transaction.atomic():
+        statement = DeviceRecordStatement.objects.create(notice=notice, text=text, contact=contact)
+        ledger_append(kind="device_record_statement_received", actor=None, subject=evidence,
+                      payload={"case": evidence.case_id, "number": evidence.number, "notice": notice.pk,
+                               "by": "party"},
+                      rows=[statement])
+    return statement

@@ -26,4 +26,6 @@ urlpatterns = [
     path("cases/<int:case_id>/archive/<int:package_id>/download", views.archive_download, name="archive_download"),
     path("equipment/", views.equipment, name="equipment"),
     path("monitoring-devices/", views.monitoring_devices_public, name="monitoring_devices_public"),
+    path("device-notice/", views.device_notice_public, name="device_notice_public"),
+    path("device-notice/statement/", views.device_notice_statement, name="device_notice_statement"),
 ]

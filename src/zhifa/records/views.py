@@ -298,3 +298,49 @@ def monitoring_devices_public(request):
     devices = list(selectors.published_monitoring_devices(agency_id=int(agency) if agency.isdigit() else None)[:2000])
     return render(request, "records/monitoring_devices_public.html", {"devices": devices})
 
+
+
+# --- the party's query and statement (PEN-15, public) ------------------------------------------------------
+
+
+def _client(request) -> str:
+    return services.client_key(request.META.get("REMOTE_ADDR", ""))
+
+
+def device_notice_public(request):
+    """Public (no login): the party opens a monitoring-device record with the query code from the
+    notice and their 公民身份号码 or 统一社会信用代码, and may make a statement (PEN-15, Art. 41)."""
+    context = {"code": "", "id_number": "", "error": None}
+    status = 200
+    if request.method == "POST":
+        code, ident = request.POST.get("code", "")[:40], request.POST.get("id_number", "")[:40]
+        context.update(code=code, id_number=ident)
+        try:
+            notice = services.device_notice_find(code=code, id_number=ident, client=_client(request))
+        except DomainError as exc:
+            context["error"], status = exc, exc.status
+        else:
+            context.update(selectors.device_notice_public(notice))
+    return render(request, "records/device_notice_public.html", context, status=status)
+
+
+@require_POST
+def device_notice_statement(request):
+    """Public: a statement (陈述、申辩) about the record; the code and number are checked again."""
+    code, ident = request.POST.get("code", "")[:40], request.POST.get("id_number", "")[:40]
+    text, contact = request.POST.get("text", ""), request.POST.get("contact", "")
+    context = {"code": code, "id_number": ident, "error": None, "text": text[:6000], "contact": contact[:120]}
+    try:
+        notice = services.device_notice_find(code=code, id_number=ident, client=_client(request))
+    except DomainError as exc:
+        context["error"] = exc
+        return render(request, "records/device_notice_public.html", context, status=exc.status)
+    status = 200
+    try:
+        statement = services.device_statement_add(notice=notice, text=text, contact=contact)
+    except DomainError as exc:
+        context["statement_error"], status = exc, exc.status
+    else:
+        context.update(text="", contact="", saved=statement)
+    context.update(selectors.device_notice_public(notice))
+    return render(request, "records/device_notice_public.html", context, status=status)

@@ -17,6 +17,7 @@ from zhifa.catalog.models import Matter
 from zhifa.catalog.selectors import PUBLISHED
 from zhifa.org.models import Officer
 from zhifa.records import selectors as records_selectors
+from zhifa.records.models import DeviceRecordNotice
 
 # The procedures an officer may register a penalty case under, in the order shown.
 REGISTER_PROCEDURES = (("penalty_general", "普通程序"), ("penalty_simple", "简易程序（当场处罚）"))
@@ -127,6 +128,34 @@ class OfficerAddForm(BootstrapForm):
         self.fields["officer"].label_from_instance = lambda o: o.name
 
 
+class DeviceNoticeForm(BootstrapForm):
+    """告知 of a monitoring-device record to the party (PEN-15); `records.services.device_record_notify`
+    does the checking, this form only offers the choices the case has."""
+
+    evidence = forms.ChoiceField(label="监控记录")
+    party = forms.ChoiceField(label="告知对象（当事人）")
+    method = forms.ChoiceField(label="告知方式", choices=DeviceRecordNotice.Method.choices)
+    method_detail = forms.CharField(label="送达地址或号码", max_length=200, required=False,
+                                    help_text="手机号码、邮寄地址或送达地点；方式为“其他”时必填")
+    notified_on = forms.DateField(label="告知日期", widget=DateInput())
+    officer = forms.ChoiceField(label="告知人")
+    note = forms.CharField(label="补充说明（附在告知内容之后）", required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case, records, officers, **kw):
+        super().__init__(*args, **kw)
+        # Records not yet told first; a told one may be told again (a new query code, e.g. after a lock).
+        offer = sorted((r for r in records if r["may_notify"]), key=lambda r: (bool(r["notices"]), r["e"].number))
+        self.fields["evidence"].choices = [
+            (str(r["e"].number), f"证据{r['e'].number} {r['e'].title}" + ("（已告知，再次告知将发给新的查询码）"
+                                                                         if r["notices"] else ""))
+            for r in offer]
+        self.fields["party"].choices = [(str(p.pk), p.name) for p in case.parties.order_by("pk")]
+        self.fields["officer"].choices = officers
+        if not self.is_bound:
+            self.initial.setdefault("notified_on", timezone.localdate())
+
+
 # --- step forms from the declared inputs ------------------------------------------------------------
 
 
@@ -172,8 +201,8 @@ def step_widgets(fields: tuple[Field, ...], *, case, values: dict | None = None,
 
 def evidence_choices(case) -> list[tuple[str, str]]:
     """The case's evidence items not withdrawn, for an `evidence` input (PEN-21), each marked when
-    it may not be relied on as it stands (unlawfully obtained; a monitoring record not reviewed or
-    not conforming, PEN-15). The engine's guards refuse them with the rule."""
+    it may not be relied on as it stands (unlawfully obtained; a monitoring record not reviewed, not
+    conforming or not yet told to the party, PEN-15). The engine's guards refuse them with the rule."""
     out = []
     for e in records_selectors.case_evidence(case):
         if records_selectors.withdrawn(e):
@@ -184,6 +213,8 @@ def evidence_choices(case) -> list[tuple[str, str]]:
         state = records_selectors.device_review_state(e)
         if state and state != "conforms":
             label += f"（{records_selectors.DEVICE_REVIEW_LABELS[state]}）"
+        elif state and not e.notices.all():
+            label += "（监控记录尚未告知当事人）"
         out.append((str(e.number), label))
     return out
 

@@ -22,7 +22,11 @@ from zhifa.cases.models import Case
 from zhifa.cases.services import case_officer_add, case_register, party_add
 from zhifa.core.errors import DomainError
 
-from .cases_forms import CaseRegisterForm, OfficerAddForm, PartyAddForm, step_raw, step_widgets
+from zhifa.records import selectors as records_selectors
+from zhifa.records.models import Evidence
+from zhifa.records.services import device_record_notify
+
+from .cases_forms import CaseRegisterForm, DeviceNoticeForm, OfficerAddForm, PartyAddForm, step_raw, step_widgets
 
 
 def _is_htmx(request) -> bool:
@@ -150,9 +154,14 @@ def _page_context(request, case: Case, *, step_state: dict | None = None) -> dic
             "refusal": state.get("refusal"), "warnings": state.get("warnings") or [],
             "warn_reason": state.get("warn_reason", ""),
         })
+    device_records = records_selectors.case_device_records(case)
+    notice_form = None
+    if can_act and any(r["may_notify"] for r in device_records):
+        notice_form = DeviceNoticeForm(case=case, records=device_records, officers=team)
     return {"case": case, "d": detail, "steps": steps, "can_act": can_act, "links": _links(case),
             "has_secondary": any(s["step"].secondary for s in steps) and not all(s["step"].secondary for s in steps),
-            "party_form": PartyAddForm(), "officer_form": OfficerAddForm(case=case) if can_act else None}
+            "party_form": PartyAddForm(), "officer_form": OfficerAddForm(case=case) if can_act else None,
+            "device_records": device_records, "notice_form": notice_form}
 
 
 @login_required
@@ -257,3 +266,36 @@ def case_officer_add_view(request, case_id: int):
     template = "web/cases/_officer_form.html" if _is_htmx(request) else "web/cases/detail.html"
     return render(request, template, context, status=status)
 
+
+
+@require_POST
+@login_required
+def case_device_notice_add(request, case_id: int):
+    """告知 a monitoring-device record to the party (PEN-15): the notice with its query code, from
+    the case page; refusals come back next to the fields and write nothing."""
+    case = _acting_or_404(request, case_id)
+    context = _page_context(request, case)
+    form = DeviceNoticeForm(request.POST, case=case, records=context["device_records"],
+                            officers=[(str(link.officer_id), link.officer.name) for link in context["d"].officers
+                                      if not link.recused])
+    status = 400
+    if form.is_valid():
+        d = form.cleaned_data
+        evidence = Evidence.objects.select_related("case__agency", "monitoring_device").get(
+            case=case, number=int(d["evidence"]))
+        try:
+            notice = device_record_notify(evidence=evidence, actor=request.user, party=d["party"], method=d["method"],
+                                          method_detail=d["method_detail"], notified_on=d["notified_on"],
+                                          officer=d["officer"], note=d["note"])
+        except DomainError as exc:
+            for key, message in exc.fields.items():
+                form.add_error(key if key in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            return _done(request, case, f"已登记告知：证据{evidence.number}，查询码 {notice.query_code_display}。")
+    context["notice_form"] = form
+    context["notice_open"] = True
+    template = "web/cases/_device_notice_form.html" if _is_htmx(request) else "web/cases/detail.html"
+    return render(request, template, context, status=status)

@@ -21,4 +21,5 @@ urlpatterns = [
     path("work/cases/<int:case_id>/steps/<str:action>/", cases_views.case_step, name="case_step"),
     path("work/cases/<int:case_id>/parties/", cases_views.case_party_add, name="case_party_add"),
     path("work/cases/<int:case_id>/officers/", cases_views.case_officer_add_view, name="case_officer_add"),
+    path("work/cases/<int:case_id>/device-notices/", cases_views.case_device_notice_add, name="case_device_notice"),
 ]

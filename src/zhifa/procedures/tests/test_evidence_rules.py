@@ -1,6 +1,6 @@
 """The evidence a proposal relies on (拟处理意见 names the evidence items of its findings of fact):
 PEN-21 (unlawful, withdrawn or foreign items refused), PEN-15 (a monitoring-device record only
-after a conforming human review), PEN-14 (a warning when none is named). Each refusal: 409 with
+after a conforming human review and a notice to the party), PEN-14 (a warning when none is named). Each refusal: 409 with
 the rule id, nothing written; and the allowed path. Same style as test_block_rules.py."""
 
 import datetime as dt
@@ -17,7 +17,9 @@ from zhifa.cases.testing import register_case
 from zhifa.core.errors import DomainError
 from zhifa.ledger.models import Entry
 from zhifa.org import roles
+from zhifa.records.models import BodyCamera
 from zhifa.records.services import (
+    device_record_notify,
     evidence_add,
     evidence_device_review,
     evidence_withdraw,
@@ -25,7 +27,7 @@ from zhifa.records.services import (
 )
 from zhifa.records.tests.conftest import png_bytes
 
-from .test_block_rules import PROPOSAL, investigated, move, refused
+from .test_block_rules import PROPOSAL, filed, investigated, move, refused
 
 TODAY = timezone.localdate()
 
@@ -111,11 +113,94 @@ def test_pen15_monitoring_record_only_after_a_conforming_review(w):
     err = refused(case, "propose", w, {**PROPOSAL, "evidence": [record.number]}, rule="PEN-15", warn_reason="")
     assert "不符合要求" in err.message
     evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=True, opinion="复核原始数据，记录清晰完整")
+    notify(w, case, record)
     propose(case, w, [photo.number, record.number])
     case.refresh_from_db()
     assert case.data["propose"]["evidence"] == [record.number, photo.number]  # kept in number order
     snapshot = case_snapshot(case)["evidence"]
     assert [e.get("device_review") for e in snapshot] == [True, None]
+
+
+def device_record(w, case):
+    if not BodyCamera.objects.filter(number="JK-001").exists():
+        monitoring_device_register(
+            agency=w.agency, actor=w.actor, number="JK-001", location="人民路与解放路交叉口",
+            approval_ref="江川市监法审〔2026〕3号", approved_on=TODAY - dt.timedelta(days=30),
+            location_published_on=TODAY - dt.timedelta(days=20), location_published_where="本局门户网站")
+    return add(w, case, title="监控抓拍照片", evidence_type="electronic", monitoring_device="JK-001",
+               started_at=timezone.now() - dt.timedelta(hours=1))
+
+
+def notify(w, case, record, **kw):
+    data = {"party": case.parties.order_by("pk").first(), "method": "sms", "method_detail": "13800138000",
+            "notified_on": TODAY, "officer": w.officers[0], **kw}
+    return device_record_notify(evidence=record, actor=w.extra["lead"], **data)
+
+
+def test_pen15_monitoring_record_only_after_the_party_was_told(w):
+    """Art. 41 para. 3: a proposal may rely on a reviewed monitoring record only once the party has
+    been told of it (a notice dated on or before the proposal); refused with the rule, nothing written."""
+    case = filed(w)
+    earlier = TODAY - dt.timedelta(days=10)
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"},
+         on_date=earlier)
+    move(case, "conclude_investigation", w, {"report": "终结"}, on_date=earlier)
+    record = device_record(w, case)
+    evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=True, opinion="记录清晰完整")
+    due = case.deadlines.get(key=f"PEN-15:e{record.number}", closed_at__isnull=True)
+    err = refused(case, "propose", w, {**PROPOSAL, "evidence": [record.number]}, rule="PEN-15", warn_reason="")
+    assert "尚未告知当事人" in err.message and f"{due.act_by:%Y年%m月%d日}" in err.message
+    assert err.fields == {"evidence": err.message}
+    # A notice dated after the proposal's date does not count either.
+    notify(w, case, record)
+    err = refused(case, "propose", w, {**PROPOSAL, "evidence": [record.number]}, rule="PEN-15", warn_reason="",
+                  on_date=TODAY - dt.timedelta(days=1))
+    assert "尚未告知当事人" in err.message
+    entry = propose(case, w, [record.number])
+    assert entry.data["evidence"] == [record.number] and not entry.warnings
+    case.refresh_from_db()
+    assert case.data["propose"]["evidence"] == [record.number]
+    assert not case.deadlines.filter(key__startswith="PEN-15", closed_at__isnull=True)  # closed by the notice
+
+
+def test_case_page_records_the_notice_and_shows_notices_and_statements(w, client):
+    from zhifa.records.models import DeviceRecordNotice
+    from zhifa.records.services import client_key, device_notice_find, device_statement_add
+
+    case = investigated(w)
+    record = device_record(w, case)
+    client.force_login(w.extra["lead"])
+    url = reverse("web:case", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert 'data-notified="false"' in page and "监控记录待审核" in page
+    assert 'id="device-notice-add"' not in page  # nothing to tell before a conforming review
+    evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=True, opinion="记录清晰完整")
+    page = client.get(url).content.decode()
+    assert 'id="device-notice-add"' in page and f"告知电子技术监控记录期限（证据{record.number}）" in page
+    assert "（监控记录尚未告知当事人）" in page  # marked in the proposal's evidence choices
+    party = case.parties.get()
+    form = {"evidence": str(record.number), "party": str(party.pk), "method": "other", "method_detail": "",
+            "notified_on": TODAY.isoformat(), "officer": str(w.officers[0].pk), "note": ""}
+    entries = Entry.objects.count()
+    r = client.post(reverse("web:case_device_notice", args=[case.pk]), form, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and 'data-field="method_detail"' in r.content.decode()
+    r = client.post(reverse("web:case_device_notice", args=[case.pk]),
+                    {**form, "notified_on": (TODAY + dt.timedelta(days=1)).isoformat(), "method": "sms"},
+                    HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and "不能晚于今天" in r.content.decode()
+    assert not DeviceRecordNotice.objects.exists() and Entry.objects.count() == entries
+    r = client.post(reverse("web:case_device_notice", args=[case.pk]), {**form, "method": "sms",
+                                                                        "method_detail": "13800138000"},
+                    HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and r["HX-Retarget"] == "#case-main"
+    notice = DeviceRecordNotice.objects.get()
+    body = r.content.decode()
+    assert notice.query_code_display in body and 'data-notified="true"' in body
+    assert f"告知电子技术监控记录期限（证据{record.number}）" not in body  # the deadline is closed
+    found = device_notice_find(code=notice.query_code, id_number=party.credit_code, client=client_key("198.51.100.7"))
+    device_statement_add(notice=found, text="当时车辆因故障临时停靠，已开启双闪。", contact="13900139000")
+    page = client.get(url).content.decode()
+    assert "当时车辆因故障临时停靠" in page and "13900139000" in page
 
 
 def test_case_page_offers_the_case_evidence_and_marks_relied_items(w, client):
