@@ -285,6 +285,7 @@ def test_pen15_device_record_found_non_conforming_before_the_decision_blocks_it(
                  started_at=timezone.now() - dt.timedelta(hours=1))
     photo = add(w, case)
     evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=True, opinion="记录清晰")
+    notify(w, case, record)  # told to the party before the proposal relies on it (PEN-15)
     no_penalty = {**PROPOSAL, "outcome": "no_penalty", "penalty_types": [], "fine_amount": "",
                   "circumstances": ["first_offence", "slight_harm", "corrected_promptly"]}
     decision = {**DECISION, "education_record": "已对当事人进行教育"}
