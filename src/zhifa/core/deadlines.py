@@ -67,12 +67,12 @@ PERIOD_RULES: dict[str, PeriodRule] = dict([
        AGENCY, "追责时效（五年）"),
     # PEN-15: "及时告知" has no number in the law; the agency's value is the catalog setting
     # `device_notice_working_days` (passed as `length`), 5 working days by default.
-    _r("PEN-15", "PEN-15", "行政处罚法第41条第3款（及时告知，期限为CONFIG）", WORKING_DAY, 5, "none", True, AGENCY,
+    _r("PEN-15", "PEN-15", "行政处罚法第41条第3款（及时告知，期限按本机关设置）", WORKING_DAY, 5, "none", True, AGENCY,
        "告知电子技术监控记录期限"),
-    _r("PEN-20", "PEN-20", "市场监督管理行政处罚程序规定第57条（CONFIG）", WORKING_DAY, "ZHIFA_PEN20_RESPONSE_WORKING_DAYS",
+    _r("PEN-20", "PEN-20", "市场监督管理行政处罚程序规定第57条（期限按行业或地方规定设置）", WORKING_DAY, "ZHIFA_PEN20_RESPONSE_WORKING_DAYS",
        "party", True, PARTY, "陈述申辩期限"),
     _r("PEN-25", "PEN-25", "行政处罚法第71条、第85条", WORKING_DAY, 2, "none", True, AGENCY, "当场收缴罚款交纳期限"),
-    _r("PEN-26", "PEN-26", "市场监督管理行政处罚程序规定第18条（CONFIG）", WORKING_DAY, "ZHIFA_PEN26_FILING_WORKING_DAYS",
+    _r("PEN-26", "PEN-26", "市场监督管理行政处罚程序规定第18条（期限按行业或地方规定设置）", WORKING_DAY, "ZHIFA_PEN26_FILING_WORKING_DAYS",
        "none", True, AGENCY, "立案核查期限", extension=15),
     _r("PEN-28", "PEN-28", "行政处罚法第56条、第85条", WORKING_DAY, 7, "none", True, AGENCY, "先行登记保存处理期限"),
     _r("PEN-31", "PEN-31", "行政处罚法第64条第1项、第85条", WORKING_DAY, 5, "party", True, PARTY, "听证申请期限"),
@@ -87,9 +87,9 @@ PERIOD_RULES: dict[str, PeriodRule] = dict([
     _r("PUB-03", "PUB-03", "国办发〔2018〕118号（六）", WORKING_DAY, 7, "none", True, AGENCY, "许可、处罚决定公开期限"),
     _r("PUB-03:other", "PUB-03", "国办发〔2018〕118号（六）", WORKING_DAY, 20, "none", True, AGENCY, "其他执法决定公开期限"),
     _r("PUB-05", "PUB-05", "行政处罚法第48条第2款、第85条", WORKING_DAY, 3, "none", True, AGENCY, "撤回公开信息期限"),
-    _r("REV-06", "REV-06", "市场监督管理行政处罚程序规定第55条（CONFIG）", WORKING_DAY, "ZHIFA_REV06_REVIEW_WORKING_DAYS",
+    _r("REV-06", "REV-06", "市场监督管理行政处罚程序规定第55条（期限按行业或地方规定设置）", WORKING_DAY, "ZHIFA_REV06_REVIEW_WORKING_DAYS",
        "none", True, AGENCY, "法制审核期限"),
-    _r("REC-09", "REC-09", "市场监督管理行政处罚程序规定第70条（CONFIG）", WORKING_DAY, "ZHIFA_REC09_FILING_WORKING_DAYS",
+    _r("REC-09", "REC-09", "市场监督管理行政处罚程序规定第70条（期限按行业或地方规定设置）", WORKING_DAY, "ZHIFA_REC09_FILING_WORKING_DAYS",
        "none", True, AGENCY, "简易程序案卷报送期限"),
 ])
 
