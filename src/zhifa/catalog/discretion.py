@@ -166,8 +166,7 @@ def benchmark_apply(*, matter: Matter, circumstances: dict) -> BenchmarkResult:
                           rule="REV-09")
     bases = [b.citation for b in matter.legal_bases.all()]
     bases.append(f"裁量基准：{matter.code}（第{matter.version}版）{T(chosen).label}")
-    statutory = FineRange(matter.fine_min, matter.fine_max, matter.multiple_min, matter.multiple_max,
-                          matter.multiple_of)
+    statutory = statutory_range(matter, c)
     return BenchmarkResult(
         tier=str(chosen), tier_label=T(chosen).label, range=_range_for(tier_row, matter, c), basis=bases,
         reasons=reasons, other_penalties=tier_row.other_penalties if tier_row else "", mandatory=mandatory,
@@ -178,19 +177,40 @@ def benchmark_apply(*, matter: Matter, circumstances: dict) -> BenchmarkResult:
 MULTIPLE_BASES = {"illegal_gains": "违法所得", "goods_value": "货值金额"}
 
 
+def _multiple_base(matter: Matter, amounts: dict) -> Decimal | None:
+    """The 违法所得 or 货值金额 a multiples fine applies to in this case: given, positive, and from
+    the matter's threshold up (below it the fixed range applies; a multiples-only matter has none)."""
+    if matter.multiple_max is None or not matter.multiple_of:
+        return None
+    base = _amount(amounts.get(matter.multiple_of))
+    if base is not None and base > 0 and (matter.multiple_threshold is None or base >= matter.multiple_threshold
+                                          or matter.fine_max is None):
+        return base
+    return None
+
+
+def statutory_range(matter: Matter, amounts: dict) -> FineRange:
+    """REV-09: the fine the law allows in this case -- multiples of the case's 违法所得 or 货值金额
+    where they apply (e.g. 食品安全法 Art. 124: 货值金额一万元以上的，十倍以上二十倍以下), else the
+    fixed range. The decision is held to it (`deviation_requires`)."""
+    lo, hi = matter.fine_min, matter.fine_max
+    base = _multiple_base(matter, amounts)
+    if base is not None:
+        lo = (matter.multiple_min * base).quantize(Decimal("0.01")) if matter.multiple_min is not None else None
+        hi = (matter.multiple_max * base).quantize(Decimal("0.01"))
+    return FineRange(lo, hi, matter.multiple_min, matter.multiple_max, matter.multiple_of)
+
+
 def statutory_fine_max(matter: Matter, *, illegal_gains=None, goods_value=None) -> tuple[Decimal | None, str]:
     """PEN-06 (Art. 29): the highest fine `matter` allows for this case, and how it was found.
     A matter that fines by multiples uses multiple_max × the case's 违法所得 or 货值金额 when the
-    case gives it (from the threshold up, as `_range_for` does); otherwise its fine_max. None when
+    case gives it (from the threshold up, as `statutory_range` does); otherwise its fine_max. None when
     neither can be computed (a multiples-only matter and no amount)."""
-    amounts = {"illegal_gains": _amount(illegal_gains), "goods_value": _amount(goods_value)}
-    if matter.multiple_max is not None and matter.multiple_of:
-        base = amounts.get(matter.multiple_of)
-        if base is not None and base > 0 and (matter.multiple_threshold is None or base >= matter.multiple_threshold
-                                              or matter.fine_max is None):
-            label = MULTIPLE_BASES.get(matter.multiple_of, matter.multiple_of)
-            return ((matter.multiple_max * base).quantize(Decimal("0.01")),
-                    f"{label}{_yuan(base)}元的{_yuan(matter.multiple_max)}倍")
+    amounts = {"illegal_gains": illegal_gains, "goods_value": goods_value}
+    base = _multiple_base(matter, amounts)
+    if base is not None:
+        label = MULTIPLE_BASES.get(matter.multiple_of, matter.multiple_of)
+        return statutory_range(matter, amounts).maximum, f"{label}{_yuan(base)}元的{_yuan(matter.multiple_max)}倍"
     if matter.fine_max is not None:
         return matter.fine_max, "法定罚款上限"
     if matter.multiple_max is not None:

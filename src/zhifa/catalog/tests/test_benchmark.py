@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from zhifa.catalog import services
+from zhifa.catalog.discretion import statutory_fine_max
 from zhifa.catalog.models import AvRecordingItem, MajorDecisionCriterion
 
 from .conftest import make_penalty_matter
@@ -63,6 +64,25 @@ def test_multiples_of_goods_value(agency, admin_user, food_basis):
         {"tier": "general", "conditions": "一般", "multiple_min": "12", "multiple_max": "16"}])
     r = services.benchmark_apply(matter=m, circumstances={"goods_value": "20000"})
     assert (r.range.minimum, r.range.maximum) == (Decimal("240000.00"), Decimal("320000.00"))
+
+
+def test_the_statutory_range_is_the_multiples_when_they_apply(agency, admin_user, food_basis):
+    """食品安全法 Art. 124 style: 五万元以上十万元以下 below 一万元 of goods, 十倍以上二十倍以下 from
+    there up. A fine above the fixed maximum is lawful once the multiples apply (REV-09)."""
+    m = make_penalty_matter(agency, admin_user, food_basis, code="M-3", fine_min="50000", fine_max="100000",
+                            multiple_min="10", multiple_max="20", multiple_of="goods_value",
+                            multiple_threshold="10000")
+    services.matter_update(matter=m, actor=admin_user, tiers=[
+        {"tier": "general", "conditions": "一般", "fine_min": "60000", "fine_max": "80000",
+         "multiple_min": "12", "multiple_max": "16"}])
+    big = services.benchmark_apply(matter=m, circumstances={"goods_value": "30000"})
+    assert (big.statutory.minimum, big.statutory.maximum) == (Decimal("300000.00"), Decimal("600000.00"))
+    assert services.deviation_requires(result=big, proposed_amount=400000).allowed
+    assert not services.deviation_requires(result=big, proposed_amount=600001).allowed
+    assert statutory_fine_max(m, goods_value="30000")[0] == Decimal("600000.00")
+    small = services.benchmark_apply(matter=m, circumstances={"goods_value": "5000"})
+    assert (small.statutory.minimum, small.statutory.maximum) == (Decimal("50000"), Decimal("100000"))
+    assert not services.deviation_requires(result=small, proposed_amount=400000).allowed
 
 
 def test_major_decision_match(agency, other_agency, admin_user, matter):
