@@ -897,7 +897,7 @@ def device_statement_add(*, notice: DeviceRecordNotice, text, contact: str = "")
     """陈述、申辩 about a monitoring-device record, from the public page or API (PEN-15). `notice` is
     what `device_notice_find` returned for the party's code and identity number in this request
     (that check is logged and locks; this one is not). Kept append-only, on the ledger. Bad input
-    writes no statement and no ledger entry."""
+    writes no statement and no ledger entry; the same statement sent twice is kept once."""
     errors: dict[str, str] = {}
     text = str(text or "").strip()
     contact = str(contact or "").strip()
@@ -920,6 +920,11 @@ def device_statement_add(*, notice: DeviceRecordNotice, text, contact: str = "")
                        f"{('（电话 ' + agency.phone + '）') if agency.phone else ''}（规则 PEN-15）。",
                        code="case_archived", rule="PEN-15")
     with transaction.atomic():
+        # The same text again on this notice (the page refreshed after sending, a double tap) is the
+        # statement already received, not a second one.
+        last = notice.statements.order_by("-pk").first()
+        if last is not None and (last.text, last.contact) == (text, contact):
+            return last
         statement = DeviceRecordStatement.objects.create(notice=notice, text=text, contact=contact)
         ledger_append(kind="device_record_statement_received", actor=None, subject=evidence,
                       payload={"case": evidence.case_id, "number": evidence.number, "notice": notice.pk,

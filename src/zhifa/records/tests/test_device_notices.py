@@ -278,6 +278,10 @@ def test_statement_is_saved_on_the_ledger_and_bad_input_writes_nothing(told, cli
                                "hash": row_digest("records.devicerecordstatement", statement.pk)}
     with pytest.raises(AppendOnlyError):
         DeviceRecordStatement.objects.filter(pk=statement.pk).update(text="改写")
+    entries = Entry.objects.count()  # the page sent again (a refresh after sending): kept once
+    again = client.post(STATEMENT, {**good, "text": "当时车辆故障，已开启双闪并放置警示牌。", "contact": "13900139000"})
+    assert again.status_code == 200 and "已收到您的陈述、申辩" in again.content.decode()
+    assert DeviceRecordStatement.objects.count() == 1 and Entry.objects.count() == entries
     api = client.post("/api/v1/public/device-notices/statements", {**good, "text": "补充：附维修单", "contact": ""},
                       content_type="application/json")
     assert api.status_code == 201 and DeviceRecordStatement.objects.count() == 2
