@@ -124,8 +124,7 @@ def test_walk_a_case_to_closure(browser, live_server, world, shoot):
                                  "reasons_basis": "违反食品安全法第五十三条，依据第一百二十六条",
                                  "reasons_discretion": "一般情形，按裁量基准一般档次"},
           check=["penalty_types:warning"], warned="PEN-14", reason="事实见现场检查笔录（本案未上传证据文件）")
-    served = today - dt.timedelta(days=20)
-    _step(page, "serve_notice", fill={"served_on": served.isoformat()}, select={"method": "direct"})
+    _step(page, "serve_notice", fill={"served_on": today.isoformat()}, select={"method": "direct"})
     assert page.locator(".case-state").get_attribute("data-state") == "notified"
     # New facts after the notice: a step back (listed under 其他操作) to investigation, a heavier
     # proposal, refused until a new notice is served (PEN-19), then the new notice (PEN-19, PEN-20).

@@ -476,6 +476,10 @@ def service_date_possible(ctx: TransitionContext) -> None:
         if served < back:
             ctx.refuse("TIME-12", f"重新告知的告知书应在补充调查（{back:%Y年%m月%d日}）之后送达，送达日期不能早于该日"
                                   "（规则 TIME-12、PEN-19）。", field="served_on")
+    proposed = (ctx.case.data.get("propose") or {}).get("on_date") if ctx.transition.action == "serve_notice" else None
+    if proposed and served < dt.date.fromisoformat(proposed):  # the notice states the proposal (PEN-18)
+        ctx.refuse("TIME-12", f"送达日期不能早于提出拟处理意见之日（{dt.date.fromisoformat(proposed):%Y年%m月%d日}），"
+                              "告知书是依据拟处理意见制作的（规则 TIME-12）。", field="served_on")
     if served > ctx.on_date:
         ctx.refuse("TIME-12", "送达日期不能晚于登记当日（规则 TIME-12）。", field="served_on")
 

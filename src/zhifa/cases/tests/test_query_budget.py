@@ -37,8 +37,9 @@ def officer_client(client, officer):
     return client
 
 
-def _move(case, action, actor, data=None, warn_reason=""):
-    return case_transition(case=case, action=action, actor=actor, data=data or {}, warn_reason=warn_reason)
+def _move(case, action, actor, data=None, warn_reason="", on_date=None):
+    return case_transition(case=case, action=action, actor=actor, data=data or {}, warn_reason=warn_reason,
+                           on_date=on_date)
 
 
 def _filed(world, actor):
@@ -48,14 +49,15 @@ def _filed(world, actor):
 
 
 def _executing(world, actor):
-    case = _filed(world, actor)
     today = timezone.localdate()
+    served = today - dt.timedelta(days=20)  # the statement window has run out by today
+    case = register_case(world)
+    _move(case, "file", actor, {"head_approved": True, "opinion": "符合立案条件"}, on_date=served)
     _move(case, "record_inspection", actor, {"certificates_shown": True, "place": "经营场所", "findings": "未建立记录",
-                                             "party_signed": True})
-    _move(case, "conclude_investigation", actor, {"report": "调查终结"})
-    _move(case, "propose", actor, PROPOSAL, warn_reason="证据材料为纸质，尚未上传（PEN-14）。")
-    served = (today - dt.timedelta(days=20)).isoformat()
-    _move(case, "serve_notice", actor, {"method": "direct", "served_on": served})
+                                             "party_signed": True}, on_date=served)
+    _move(case, "conclude_investigation", actor, {"report": "调查终结"}, on_date=served)
+    _move(case, "propose", actor, PROPOSAL, warn_reason="证据材料为纸质，尚未上传（PEN-14）。", on_date=served)
+    _move(case, "serve_notice", actor, {"method": "direct", "served_on": served.isoformat()})
     _move(case, "decide", actor, {"performance": "十五日内缴纳", "remedies": "六十日内申请行政复议", "head_signed": True})
     _move(case, "serve_decision", actor, {"method": "direct", "served_on": today.isoformat()})
     return case

@@ -24,12 +24,13 @@ def test_ordinary_procedure_documents(penalty_world, django_capture_on_commit_ca
             return case_transition(case=case, action=action, actor=w.actor, data=data or {}, **kw)
 
     case = register_case(w)
-    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"})
+    served = TODAY - dt.timedelta(days=20)  # the statement window has run out by today
+    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"}, on_date=served)
     move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所后厨", "findings": "未建立进货查验记录",
-                                     "party_signed": True})
-    move(case, "conclude_investigation", {"report": "调查终结"})
-    move(case, "propose", PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
-    move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=20)).isoformat()})
+                                     "party_signed": True}, on_date=served)
+    move(case, "conclude_investigation", {"report": "调查终结"}, on_date=served)
+    move(case, "propose", PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）", on_date=served)
+    move(case, "serve_notice", {"method": "direct", "served_on": served.isoformat()})
     move(case, "decide", {"performance": "自收到本决定书之日起十五日内缴纳罚款",
                           "remedies": "可在六十日内向江川市人民政府申请行政复议，或在六个月内向人民法院提起行政诉讼",
                           "head_signed": True})

@@ -53,14 +53,15 @@ def filed(w, **kw):
 
 def investigated(w, **kw):
     case = filed(w, **kw)
-    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
-    move(case, "conclude_investigation", w, {"report": "终结"})
+    move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"},
+         on_date=TODAY - dt.timedelta(days=40))
+    move(case, "conclude_investigation", w, {"report": "终结"}, on_date=TODAY - dt.timedelta(days=40))
     return case
 
 
 def notified(w, proposal=PROPOSAL, served_days_ago=30, hearing=False, **kw):
     case = investigated(w, **kw)
-    move(case, "propose", w, proposal)
+    move(case, "propose", w, proposal, on_date=TODAY - dt.timedelta(days=max(served_days_ago, 0)))
     move(case, "serve_notice", w, {"method": "direct", "hearing_right_told": hearing,
                                    "served_on": (TODAY - dt.timedelta(days=served_days_ago)).isoformat()})
     return case
@@ -188,7 +189,8 @@ def test_pen01_types_and_rev09_range(penalty_world):
     case.refresh_from_db()
     assert case.data["propose"]["collective_discussion_required"] is True
     # REV-08 before the decision: the deviation needs collective discussion.
-    move(case, "serve_notice", w, {"method": "direct", "served_on": (TODAY - dt.timedelta(days=30)).isoformat()})
+    move(case, "serve_notice", w, {"method": "direct", "served_on": TODAY.isoformat()})
+    move(case, "waive_rights", w, {"waiver_document": "当事人书面放弃陈述申辩声明"})
     refused(case, "decide", w, DECISION, rule="REV-08")
 
 
@@ -320,7 +322,11 @@ def test_pen19_reinvestigate_closes_the_old_notice_and_keeps_it(penalty_world):
     err = refused(case, "serve_notice", w, {"method": "direct", "served_on": day(31).isoformat()}, rule="TIME-12",
                   on_date=day(26))
     assert err.fields == {"served_on": err.message} and "补充调查" in err.message
-    move(case, "serve_notice", w, {"method": "direct", "served_on": day(30).isoformat()}, on_date=day(26))
+    # Nor before the new proposal it states (TIME-12).
+    err = refused(case, "serve_notice", w, {"method": "direct", "served_on": day(28).isoformat()}, rule="TIME-12",
+                  on_date=day(26))
+    assert "拟处理意见" in err.message
+    move(case, "serve_notice", w, {"method": "direct", "served_on": day(27).isoformat()}, on_date=day(26))
 
 
 def test_pen19_heavier_penalty_only_after_a_new_notice(penalty_world):

@@ -45,8 +45,8 @@ def test_ordinary_procedure_end_to_end(penalty_world):
     move(case, "propose", w, PROPOSAL, warn_reason=NO_EVIDENCE)
     case.refresh_from_db()
     assert case.data["propose"]["benchmark"]["tier"] == "general"
-    served = TODAY - dt.timedelta(days=20)
-    move(case, "serve_notice", w, {"method": "direct", "served_on": served.isoformat()})
+    move(case, "serve_notice", w, {"method": "direct", "served_on": TODAY.isoformat()})
+    move(case, "waive_rights", w, {"waiver_document": "当事人书面放弃陈述申辩声明"})
     move(case, "decide", w, {"performance": "自收到本决定书之日起十五日内缴纳", "remedies": "六十日内申请行政复议或六个月内提起行政诉讼",
                               "head_signed": True})
     case.refresh_from_db()

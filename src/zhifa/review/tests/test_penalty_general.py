@@ -37,11 +37,11 @@ def _move(case, action, w, data, **kw):
 
 def _heard_case(w):
     case = register_case(w)
-    _move(case, "file", w, {"head_approved": True, "opinion": "立案"})
-    _move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
-    _move(case, "conclude_investigation", w, {"report": "调查终结：事实清楚。"})
-    _move(case, "propose", w, PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
     served = TODAY - dt.timedelta(days=40)
+    _move(case, "file", w, {"head_approved": True, "opinion": "立案"}, on_date=served)
+    _move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"}, on_date=served)
+    _move(case, "conclude_investigation", w, {"report": "调查终结：事实清楚。"}, on_date=served)
+    _move(case, "propose", w, PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）", on_date=served)
     _move(case, "serve_notice", w, {"method": "direct", "hearing_right_told": True, "served_on": served.isoformat()})
     _move(case, "request_hearing", w, {"received_on": TODAY.isoformat(),
                                        "postmarked_on": add_working_days(served, 3).isoformat()})
