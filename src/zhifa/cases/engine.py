@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.signals import post_create_historical_record
 
 from zhifa.core.deadlines import PERIOD_RULES, compute_due
 from zhifa.core.errors import Conflict, DomainError, NotFound
@@ -238,19 +239,41 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
         locked.version += 1
         locked._history_user = ctx.entry.actor
         locked._change_reason = t.label
+        locked._history_row = None
         locked.save()
         ledger_append(
             kind=t.event, actor=actor, subject=locked,
             payload={"number": locked.number, "action": t.action, "from": from_state, "to": locked.state,
                      "seq": ctx.entry.seq, "warnings": ctx.entry.warnings},
-            rows=[ctx.entry, locked.history.latest()],
+            rows=[ctx.entry, locked._history_row or locked.history.latest()],
         )
         case_id, entry_id = locked.pk, ctx.entry.pk
         for hook in t.after_commit:
             transaction.on_commit(lambda hook=hook: hook(case_id, entry_id))
-    if case is not locked:
-        case.refresh_from_db()
+    _refresh_loaded(case, locked)
     return ctx.entry
+
+
+def _remember_history_row(sender, instance, history_instance, **kwargs) -> None:
+    """The historical row simple-history has just written for a case (the ledger entry of the step
+    covers it): kept on the instance so the engine need not ask the database for `history.latest()`,
+    which under the case lock is this same row."""
+    if isinstance(instance, Case):
+        instance._history_row = history_instance
+
+
+post_create_historical_record.connect(_remember_history_row, dispatch_uid="cases.engine.history_row")
+
+
+def _refresh_loaded(case: Case, locked: Case) -> None:
+    """Bring the caller's instance up to date with the move (`refresh_from_db`), unless it was
+    loaded with its key only (the API's scope check): then there is nothing to reload, and the
+    query that would read the key back is saved."""
+    if case is locked:
+        return
+    if {f.attname for f in Case._meta.concrete_fields if not f.primary_key} <= case.get_deferred_fields():
+        return
+    case.refresh_from_db()
 
 
 def _guard_outcome(g: Guard, ctx: TransitionContext) -> tuple[list[dict], list[dict]]:
