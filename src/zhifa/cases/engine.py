@@ -17,7 +17,7 @@ Guards:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,16 +196,26 @@ def _run_guards(ctx: TransitionContext) -> None:
         g.check(ctx)
 
 
-def case_transition(*, case: Case, action: str, actor, data: dict | None = None, warn_reason: str = "",
-                    on_date: dt.date | None = None) -> StatusEntry:
-    """Move `case` by `action` (or record an act within its state). Locks the case row, cleans the
-    input, runs the guards, appends the status row, applies the effects, writes the ledger entry,
-    and schedules side effects after commit. Refusals raise TransitionRefused (409) with the rule."""
+def case_transition(*, case: Case | int, action: str, actor, data: dict | None = None, warn_reason: str = "",
+                    on_date: dt.date | None = None, within: Collection[int] | None = None) -> StatusEntry:
+    """Move `case` (a Case, or a case's id) by `action` (or record an act within its state). Locks
+    the case row, cleans the input, runs the guards, appends the status row, applies the effects,
+    writes the ledger entry, and schedules side effects after commit. Refusals raise
+    TransitionRefused (409) with the rule. within: the ids of the agencies whose cases the caller
+    may see (the API's scope); a case outside them is NotFound (404), like a case that does not
+    exist, and the lock query itself checks it."""
+    case_id = case if isinstance(case, int) else case.pk
     with transaction.atomic():
         # Lock the case row only (of=self); the agency with its region chain (settings are looked
         # up along it), the matter and its category come along because nearly every guard reads them.
-        locked = (Case.objects.select_for_update(of=("self",))
-                  .select_related("agency__region__parent__parent", "matter__category").get(pk=case.pk))
+        qs = Case.objects.select_for_update(of=("self",)).select_related("agency__region__parent__parent",
+                                                                          "matter__category")
+        if within is not None:
+            qs = qs.filter(agency_id__in=within)
+        try:
+            locked = qs.get(pk=case_id)
+        except Case.DoesNotExist:
+            raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。") from None
         procedure = get_procedure(locked.procedure)
         t = procedure.transition(action)
         _check_source(locked, procedure, t)
@@ -250,7 +260,8 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
         case_id, entry_id = locked.pk, ctx.entry.pk
         for hook in t.after_commit:
             transaction.on_commit(lambda hook=hook: hook(case_id, entry_id))
-    _refresh_loaded(case, locked)
+    if isinstance(case, Case) and case is not locked:
+        case.refresh_from_db()  # the caller's instance, up to date with the move
     return ctx.entry
 
 
@@ -263,17 +274,6 @@ def _remember_history_row(sender, instance, history_instance, **kwargs) -> None:
 
 
 post_create_historical_record.connect(_remember_history_row, dispatch_uid="cases.engine.history_row")
-
-
-def _refresh_loaded(case: Case, locked: Case) -> None:
-    """Bring the caller's instance up to date with the move (`refresh_from_db`), unless it was
-    loaded with its key only (the API's scope check): then there is nothing to reload, and the
-    query that would read the key back is saved."""
-    if case is locked:
-        return
-    if {f.attname for f in Case._meta.concrete_fields if not f.primary_key} <= case.get_deferred_fields():
-        return
-    case.refresh_from_db()
 
 
 def _guard_outcome(g: Guard, ctx: TransitionContext) -> tuple[list[dict], list[dict]]:

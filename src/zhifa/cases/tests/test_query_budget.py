@@ -81,12 +81,12 @@ def test_transitions_over_http_budget(penalty_world, officer, officer_client, dj
     w = penalty_world
     filed, registered, executing = _filed(w, officer), register_case(w), _executing(w, officer)
     _post(officer_client, filed, "record_interview", INTERVIEW)  # warm the URL resolver and ninja
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(20):
         assert _post(officer_client, filed, "record_interview", INTERVIEW).status_code == 200
-    with django_assert_max_num_queries(31):  # 29, and 2 for the PEN-03 jurisdiction check (regions)
+    with django_assert_max_num_queries(30):  # 28, and 2 for the PEN-03 jurisdiction check (regions)
         r = _post(officer_client, registered, "file", {"head_approved": True, "opinion": "符合立案条件"})
     assert r.status_code == 200 and r.json()["to_state"] == "filed"
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(16):
         r = _post(officer_client, executing, "record_payment",
                   {"amount": "1.00", "paid_on": timezone.localdate().isoformat(), "method": "bank"})
     assert r.status_code == 200

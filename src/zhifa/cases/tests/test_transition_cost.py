@@ -14,6 +14,7 @@ from zhifa.cases.engine import case_transition
 from zhifa.cases.models import Case, CaseDeadline, StatusEntry
 from zhifa.cases.testing import register_case
 from zhifa.core.canonical import row_digest, row_values
+from zhifa.core.errors import NotFound
 from zhifa.documents.models import DocumentRequest
 from zhifa.ledger.models import Entry
 from zhifa.org import roles
@@ -69,17 +70,27 @@ def test_the_step_entry_covers_the_history_row_just_written(penalty_world, offic
                                                   row_digest("cases.historicalcase", latest.pk)]
 
 
-def test_the_callers_case_is_brought_up_to_date_unless_it_holds_only_its_key(penalty_world, officer):
+def test_a_case_given_by_id_is_not_read_back_and_the_scope_is_checked_by_the_lock(penalty_world, officer):
     case = register_case(penalty_world)
     case_transition(case=case, action="file", actor=officer, data=FILE)
-    assert case.state == "filed" and case.number  # a loaded instance is refreshed, as before
-    key_only = Case.objects.only("pk").get(pk=case.pk)
+    assert case.state == "filed" and case.number  # a Case instance is refreshed, as before
     with CaptureQueriesContext(connection) as q:
-        case_transition(case=key_only, action="record_interview", actor=officer, data=INTERVIEW)
-    assert not any('FROM "cases_case" WHERE' in x["sql"] and "FOR UPDATE" not in x["sql"]
-                   and "LIMIT 21" in x["sql"] for x in q.captured_queries)
-    assert key_only.get_deferred_fields()  # nothing loaded behind the caller's back
+        entry = case_transition(case=case.pk, action="record_interview", actor=officer, data=INTERVIEW,
+                                within={penalty_world.agency.pk})
+    case_reads = [x["sql"] for x in q.captured_queries
+                  if x["sql"].startswith("SELECT") and 'FROM "cases_case"' in x["sql"]]
+    # one read of the case: the lock (SQLite locks the database instead), scoped to the agencies given
+    assert len(case_reads) == 1 and '"agency_id" IN' in case_reads[0]
+    assert "FOR UPDATE" in case_reads[0] or not connection.features.has_select_for_update
+    assert entry.case_id == case.pk
     assert Case.objects.get(pk=case.pk).data["record_interview"]["interviewee"] == "被询问人"
+    before = StatusEntry.objects.filter(case=case).count()
+    for within in (set(), {penalty_world.agency.pk + 1000}):
+        with pytest.raises(NotFound, match="不在您的职责范围内"):
+            case_transition(case=case.pk, action="record_interview", actor=officer, data=INTERVIEW, within=within)
+    with pytest.raises(NotFound):
+        case_transition(case=10**9, action="record_interview", actor=officer, data=INTERVIEW)
+    assert StatusEntry.objects.filter(case=case).count() == before
 
 
 def test_document_request_after_commit_names_the_step_and_its_actor(penalty_world, officer,
