@@ -141,12 +141,11 @@ def _scoped(request):
     return qs
 
 
-def _case(request, case_id: int, *, pk_only: bool = False) -> Case:
+def _case(request, case_id: int) -> Case:
     """The case if the caller may see it: with the agency, its region chain (settings and PEN-16
-    walk it), matter and category, or with its id only (`pk_only`, when the engine reads it again)."""
-    qs = _scoped(request).filter(pk=case_id)
-    qs = qs.only("pk") if pk_only else qs.select_related("agency__region__parent__parent", "matter__category")
-    case = qs.first()
+    walk it), matter and category."""
+    case = _scoped(request).filter(pk=case_id).select_related("agency__region__parent__parent",
+                                                              "matter__category").first()
     if case is None:
         raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。")
     return case
@@ -294,9 +293,9 @@ def case_next_steps(request, case_id: int):
              response={200: EntryOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}, auth=WRITE,
              summary="办理环节（被拒绝时返回 409 及规则编号）")
 def case_move(request, case_id: int, action: str, payload: TransitionIn):
-    case = _case(request, case_id, pk_only=True)  # case_transition locks and reads the row itself
-    entry = case_transition(case=case, action=action, actor=request_actor(request), data=payload.data,
-                            warn_reason=payload.warn_reason)
+    # case_transition looks the case up within the caller's scope as it locks the row (404 outside it)
+    entry = case_transition(case=case_id, action=action, actor=request_actor(request), data=payload.data,
+                            warn_reason=payload.warn_reason, within=visible_agency_ids(request))
     return {"seq": entry.seq, "action": entry.action, "action_label": entry.action_label,
             "from_state": entry.from_state, "to_state": entry.to_state,
             "actor": str(entry.actor) if entry.actor else None, "at": entry.at, "on_date": entry.on_date,

@@ -17,12 +17,13 @@ Guards:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.signals import post_create_historical_record
 
 from zhifa.core.deadlines import PERIOD_RULES, compute_due
 from zhifa.core.errors import Conflict, DomainError, NotFound
@@ -195,16 +196,26 @@ def _run_guards(ctx: TransitionContext) -> None:
         g.check(ctx)
 
 
-def case_transition(*, case: Case, action: str, actor, data: dict | None = None, warn_reason: str = "",
-                    on_date: dt.date | None = None) -> StatusEntry:
-    """Move `case` by `action` (or record an act within its state). Locks the case row, cleans the
-    input, runs the guards, appends the status row, applies the effects, writes the ledger entry,
-    and schedules side effects after commit. Refusals raise TransitionRefused (409) with the rule."""
+def case_transition(*, case: Case | int, action: str, actor, data: dict | None = None, warn_reason: str = "",
+                    on_date: dt.date | None = None, within: Collection[int] | None = None) -> StatusEntry:
+    """Move `case` (a Case, or a case's id) by `action` (or record an act within its state). Locks
+    the case row, cleans the input, runs the guards, appends the status row, applies the effects,
+    writes the ledger entry, and schedules side effects after commit. Refusals raise
+    TransitionRefused (409) with the rule. within: the ids of the agencies whose cases the caller
+    may see (the API's scope); a case outside them is NotFound (404), like a case that does not
+    exist, and the lock query itself checks it."""
+    case_id = case if isinstance(case, int) else case.pk
     with transaction.atomic():
         # Lock the case row only (of=self); the agency with its region chain (settings are looked
         # up along it), the matter and its category come along because nearly every guard reads them.
-        locked = (Case.objects.select_for_update(of=("self",))
-                  .select_related("agency__region__parent__parent", "matter__category").get(pk=case.pk))
+        qs = Case.objects.select_for_update(of=("self",)).select_related("agency__region__parent__parent",
+                                                                          "matter__category")
+        if within is not None:
+            qs = qs.filter(agency_id__in=within)
+        try:
+            locked = qs.get(pk=case_id)
+        except Case.DoesNotExist:
+            raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。") from None
         procedure = get_procedure(locked.procedure)
         t = procedure.transition(action)
         _check_source(locked, procedure, t)
@@ -238,19 +249,31 @@ def case_transition(*, case: Case, action: str, actor, data: dict | None = None,
         locked.version += 1
         locked._history_user = ctx.entry.actor
         locked._change_reason = t.label
+        locked._history_row = None
         locked.save()
         ledger_append(
             kind=t.event, actor=actor, subject=locked,
             payload={"number": locked.number, "action": t.action, "from": from_state, "to": locked.state,
                      "seq": ctx.entry.seq, "warnings": ctx.entry.warnings},
-            rows=[ctx.entry, locked.history.latest()],
+            rows=[ctx.entry, locked._history_row or locked.history.latest()],
         )
         case_id, entry_id = locked.pk, ctx.entry.pk
         for hook in t.after_commit:
             transaction.on_commit(lambda hook=hook: hook(case_id, entry_id))
-    if case is not locked:
-        case.refresh_from_db()
+    if isinstance(case, Case) and case is not locked:
+        case.refresh_from_db()  # the caller's instance, up to date with the move
     return ctx.entry
+
+
+def _remember_history_row(sender, instance, history_instance, **kwargs) -> None:
+    """The historical row simple-history has just written for a case (the ledger entry of the step
+    covers it): kept on the instance so the engine need not ask the database for `history.latest()`,
+    which under the case lock is this same row."""
+    if isinstance(instance, Case):
+        instance._history_row = history_instance
+
+
+post_create_historical_record.connect(_remember_history_row, dispatch_uid="cases.engine.history_row")
 
 
 def _guard_outcome(g: Guard, ctx: TransitionContext) -> tuple[list[dict], list[dict]]:

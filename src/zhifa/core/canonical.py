@@ -7,6 +7,7 @@ import of the apps it serves (DESIGN.md).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 
 
 def hash_name() -> str:
@@ -62,13 +63,40 @@ def canonical_json(obj: Any) -> bytes:
 def row_values(model: type[models.Model], pk: Any, *, leave_out: frozenset[str] = frozenset()) -> dict | None:
     """The stored values of one row, read back from the database (so in-memory rounding
     cannot make a hash that verify will not find again). leave_out: field names not hashed (columns
-    added to the table after the row was hashed -- `ledger.verify` asks for that)."""
-    names = [f.attname for f in model._meta.concrete_fields if f.name not in leave_out]
-    row = model._base_manager.filter(pk=pk).values(*names).first()
+    added to the table after the row was hashed -- `ledger.verify` asks for that).
+
+    What `model._base_manager.filter(pk=pk).values(*names).first()` gives, without compiling that
+    query each time (every ledger entry re-reads the rows it covers): the SQL is compiled once per
+    model, and each value goes through the same converters the ORM would apply."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql, columns = _row_select(model, leave_out, alias)
+    pk_field = model._meta.pk
+    with connection.cursor() as cur:
+        cur.execute(sql, [pk_field.get_db_prep_value(pk_field.get_prep_value(pk), connection, prepared=True)])
+        row = cur.fetchone()
     if row is None:
         return None
+    out = {}
+    for (name, col), value in zip(columns, row, strict=True):
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
+        out[name] = value
     # Floats and Decimals both canonicalise via _default/json; JSON fields are plain dicts.
-    return row
+    return out
+
+
+@functools.cache
+def _row_select(model: type[models.Model], leave_out: frozenset[str], alias: str) -> tuple[str, list]:
+    """(SQL with one parameter, the key; [(attname, selected column)]) for `row_values`, as the ORM
+    compiles it (a JSON column's cast, the column quoting)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in leave_out]
+    query = model._base_manager.using(alias).filter(pk=0).values(*names).query
+    compiler = query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    if len(params) != 1:  # the key is the only parameter of this query
+        raise RuntimeError(f"unexpected parameters for a row of {model._meta.label}: {params!r}")
+    return sql, [(name, sel[0]) for name, sel in zip(names, compiler.select, strict=True)]
 
 
 def row_canonical(label: str, pk: Any, *, leave_out: frozenset[str] = frozenset()) -> bytes | None:

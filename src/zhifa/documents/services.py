@@ -49,6 +49,16 @@ def _enqueue(request_id: int) -> None:
     document_render.enqueue(request_id)
 
 
+def _request(*, case_id: int, template: str, entry_id: int | None, extra: dict, requested_by_id: int | None,
+             ) -> DocumentRequest:
+    """The request row, and its rendering enqueued once it is committed: at once outside a
+    transaction, at the caller's commit inside one (one INSERT needs no transaction of its own)."""
+    req = DocumentRequest.objects.create(case_id=case_id, template=template, entry_id=entry_id, extra=extra,
+                                         requested_by_id=requested_by_id)
+    transaction.on_commit(lambda: _enqueue(req.pk))
+    return req
+
+
 def document_generate(*, case: Case, template: str, actor, entry: StatusEntry | None = None,
                       extra: dict | None = None) -> DocumentRequest:
     """Ask for `template` to be generated for `case` (optionally for one status entry). The
@@ -57,11 +67,9 @@ def document_generate(*, case: Case, template: str, actor, entry: StatusEntry | 
     extra = _check_extra(extra)
     if entry is not None and entry.case_id != case.pk:
         raise DomainError("所属环节不属于该案件。", code="invalid", fields={"entry": "不属于该案件"})
-    with transaction.atomic():
-        req = DocumentRequest.objects.create(case=case, template=tpl.code, entry=entry, extra=extra,
-                                             requested_by=_user(actor))
-        transaction.on_commit(lambda: _enqueue(req.pk))
-    return req
+    user = _user(actor)
+    return _request(case_id=case.pk, template=tpl.code, entry_id=entry.pk if entry is not None else None,
+                    extra=extra, requested_by_id=user.pk if user is not None else None)
 
 
 def generate_after_commit(template: str, *, only_if: Callable[[Case], bool] | None = None
@@ -70,12 +78,15 @@ def generate_after_commit(template: str, *, only_if: Callable[[Case], bool] | No
     in the name of the step's actor. `only_if(case)`, when given, picks the cases the template is for
     (e.g. the 不予行政处罚决定书 when the decision is not to penalise); it is kept on the hook as
     `applies` so the documents a case should have can be listed (review.requirements)."""
-    get_template(template)  # fail at import time for a misspelt code
+    code = get_template(template).code  # fail at import time for a misspelt code
 
     def hook(case_id: int, entry_id: int) -> None:
-        entry = StatusEntry.objects.select_related("actor", "case").get(pk=entry_id)
-        if only_if is None or only_if(entry.case):
-            document_generate(case=entry.case, template=template, actor=entry.actor, entry=entry)
+        # The step's actor is all the request needs from the status row (the engine hands over the
+        # case and the row, which belong together); the case itself only when `only_if` asks.
+        actor_id = StatusEntry.objects.filter(pk=entry_id).values_list("actor_id", flat=True).get()
+        if only_if is not None and not only_if(Case.objects.get(pk=case_id)):
+            return
+        _request(case_id=case_id, template=code, entry_id=entry_id, extra={}, requested_by_id=actor_id)
 
     hook.__name__ = f"generate_{template}"
     hook.template = template

@@ -58,14 +58,20 @@ def officer_may_act(*, officer: Officer, category_code: str, region_code: str, o
 
 def officers_may_act(*, officers, category_code: str, region: Region | None, on_date: dt.date,
                      kind: str = Certificate.Kind.ENFORCEMENT,
-                     region_code: str = "") -> dict[int, Eligibility]:
+                     region_code: str = "", fresh: bool = False) -> dict[int, Eligibility]:
     """`officer_may_act` for a team at once (PEN-16 checks every officer of a step), by officer id:
     two queries however many officers there are (plus the history of a certificate judged on a
-    past date). `region` is the case's region; its ancestors are walked through `parent`."""
+    past date). `region` is the case's region; its ancestors are walked through `parent`.
+    fresh: the caller has just read `officers` from the database (PEN-16's guard loads the case
+    team itself, under the case lock when moving a case), so their `active` flags are current and
+    are not read a second time."""
     chain = region_chain(region)
-    # Re-read the officers: callers often hold instances from before a deactivation.
-    active = dict(Officer.objects.filter(pk__in=[o.pk for o in officers]).order_by()
-                  .values_list("pk", "active"))
+    if fresh:
+        active = {o.pk: o.active for o in officers}
+    else:
+        # Re-read the officers: callers often hold instances from before a deactivation.
+        active = dict(Officer.objects.filter(pk__in=[o.pk for o in officers]).order_by()
+                      .values_list("pk", "active"))
     categories = Certificate.categories.through.objects.filter(certificate_id=OuterRef("pk"),
                                                                enforcementcategory__code=category_code)
     regions = Certificate.regions.through.objects.filter(certificate_id=OuterRef("pk"),

@@ -39,9 +39,9 @@ def eligible_officers(ctx: TransitionContext) -> tuple[list, list[str]]:
     if case.matter is None or case.matter.category is None:
         return [], ["本案未关联载明执法类别的执法事项，无法核验执法证件（规则 PEN-16）。"]
     ok, refusals = [], []
-    team = acting_officers(ctx)
+    team = acting_officers(ctx)  # read from the database just now: `active` is current
     checked = officers_may_act(officers=team, category_code=case.matter.category.code,
-                               region=case.agency.region, on_date=ctx.on_date)
+                               region=case.agency.region, on_date=ctx.on_date, fresh=True)
     for officer in team:
         e = checked[officer.pk]
         (ok if e else refusals).append(officer if e else e.reason)

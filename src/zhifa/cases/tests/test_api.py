@@ -95,6 +95,12 @@ def test_other_agencies_cases_are_invisible(client, penalty_world):
     client.force_login(user)
     assert client.get(f"/api/v1/cases/{case.pk}").status_code == 404
     assert client.get("/api/v1/cases/").json() == []
+    # a step on it is not found either (the engine's lock query checks the scope), and writes nothing
+    rows = case.status_entries.count()
+    r = client.post(f"/api/v1/cases/{case.pk}/transitions/file",
+                    {"data": {"head_approved": True, "opinion": "符合立案条件"}}, content_type="application/json")
+    assert r.status_code == 404 and "不在您的职责范围内" in r.json()["message"]
+    assert case.status_entries.count() == rows
     r = client.post("/api/v1/cases/", _payload(w), content_type="application/json")
     assert r.status_code == 403
 
