@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from zhifa.core.errors import DomainError, NotFound
 
 from .models import Entry, TreeHead
-from .services import entry_leaf_data, latest_tree_head, tree_reader
+from .services import latest_tree_head, tree_reader
 
 public = Router(tags=["公开：防篡改账本"])
 
@@ -69,18 +69,16 @@ def ledger_proof(request, entry: int):
     head = _latest()
     if entry < 1:
         raise DomainError("条目序号须为正整数。", code="invalid_entry", fields={"entry": "须为正整数"})
-    row = Entry.objects.filter(seq=entry).first()
+    row = Entry.objects.filter(seq=entry).only("seq", "kind", "subject", "recorded_at", "data", "leaf_hash").first()
     if row is None:
         raise NotFound(f"没有序号为 {entry} 的账本条目。", fields={"entry": "不存在"})
     if entry > head.size:
         raise DomainError(f"条目 #{entry} 晚于最新签名树头（大小 {head.size}），请待下次签署后再取证明。",
                           code="entry_after_head", status=409, fields={"entry": "尚未被树头覆盖"})
-    data = entry_leaf_data(seq=row.seq, recorded_at=row.recorded_at, actor_id=row.actor_id, actor=row.actor,
-                           kind=row.kind, subject=row.subject, payload=row.payload, covers=row.covers)
     path = tree_reader(head.hash_name).inclusion_path(entry - 1, head.size)  # O(log n) stored nodes
     return ProofOut(
         entry=EntryOut(seq=row.seq, kind=row.kind, subject=row.subject, recorded_at=row.recorded_at.isoformat(),
-                       leaf_data=data.decode(), leaf_hash=row.leaf_hash),
+                       leaf_data=row.data, leaf_hash=row.leaf_hash),
         proof=ProofDetail(leaf_index=entry - 1, tree_size=head.size, audit_path=[h.hex() for h in path]),
         tree_head=_head_out(head),
     )
