@@ -34,8 +34,7 @@ _SQL = {
     "postgresql-sha256": "SELECT leaf_hash FROM \"{table}\" WHERE seq > %s AND seq <= %s ORDER BY seq",
 }
 # The entries among the first n whose text does not hash to their leaf hash (PostgreSQL, SHA-256).
-# The entries in (lo, hi] whose text does not hash to their leaf hash (PostgreSQL, SHA-256).
-SERVER_CHECK = ("SELECT seq FROM \"{table}\" WHERE seq > %s AND seq <= %s "
+SERVER_CHECK = ("SELECT seq FROM \"{table}\" WHERE seq <= %s "
                 "AND sha256('\\x00'::bytea || convert_to(data, 'UTF8')) <> decode(leaf_hash, 'hex')")
 
 

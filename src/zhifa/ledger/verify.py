@@ -262,7 +262,7 @@ def _range_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: 
     stack: list[tuple[int, int, bytes]] = []  # whole ranges' subtrees not yet paired, levels decreasing
     covered: list[int] = []
     count = _worker_count(n, range_size, workers)
-    server = (_ServerCheck(n, background=not connection.in_atomic_block, parts=os.cpu_count() or 1)
+    server = (_ServerCheck(n, background=not connection.in_atomic_block)
               if leafcheck.server_checks(connection.vendor, name) else None)
     results = _range_results(ranges, count, sql, head_size, name)
     for r in results:
@@ -290,42 +290,36 @@ def _range_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: 
 
 class _ServerCheck:
     """PostgreSQL hashes every entry's text and compares it with the leaf hash (leafcheck.SERVER_CHECK)
-    in its own processes while the ranges are read: the log split in `parts`, each a query from a
-    thread with its own connection (one database process each), when the log is committed; else
-    here, at the end, in one query."""
+    in its own processes, while the ranges are read: in a thread with its own connection when the
+    ranges go to workers, else here, at the end."""
 
-    def __init__(self, n: int, *, background: bool, parts: int = 2) -> None:
+    def __init__(self, n: int, *, background: bool) -> None:
         self.sql = leafcheck.SERVER_CHECK.format(table=Entry._meta.db_table)
-        step = -(-n // parts) if n else 1
-        self.spans = [(lo, min(lo + step, n)) for lo in range(0, n, step)] if background else [(0, n)]
-        self.found: list[int] = []
-        self.errors: list[Exception] = []
-        self.threads = [threading.Thread(target=self._run_in_thread, args=span, daemon=True)
-                        for span in self.spans] if background else []
-        for thread in self.threads:
-            thread.start()
+        self.n, self.found, self.error = n, None, None
+        self.thread = threading.Thread(target=self._run_in_thread, daemon=True) if background else None
+        if self.thread:
+            self.thread.start()
 
-    def _query(self, lo: int, hi: int) -> list[int]:
+    def _query(self) -> list[int]:
         with connection.cursor() as cur:
-            cur.execute(self.sql, [lo, hi])
+            cur.execute(self.sql, [self.n])
             return [seq for (seq,) in cur.fetchall()]
 
-    def _run_in_thread(self, lo: int, hi: int) -> None:
+    def _run_in_thread(self) -> None:
         try:
-            self.found += self._query(lo, hi)  # `connection` is this thread's own
+            self.found = self._query()  # `connection` is this thread's own
         except Exception as e:  # noqa: BLE001 -- reported by mismatches() in the caller's thread
-            self.errors.append(e)
+            self.error = e
         finally:
             connection.close()
 
     def mismatches(self) -> list[int]:
-        if not self.threads:
-            return self._query(*self.spans[0])
-        for thread in self.threads:
-            thread.join()
-        if self.errors:
-            raise self.errors[0]
-        return sorted(self.found)
+        if self.thread is None:
+            return self._query()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.found
 
 
 # --- the careful pass ------------------------------------------------------------------------------
