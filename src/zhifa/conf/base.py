@@ -181,6 +181,8 @@ ZHIFA_HASH = env("ZHIFA_HASH", default="sha256")
 # Enforcement documents (documents app): the PDF/A level WeasyPrint writes.
 ZHIFA_DOCUMENT_PDF_VARIANT = env("ZHIFA_DOCUMENT_PDF_VARIANT", default="pdf/a-3b")
 ZHIFA_LEDGER_KEY = Path(env("ZHIFA_LEDGER_KEY", default=str(VAR_DIR / "keys" / "ledger_ed25519.pem")))
+# Worker processes `zhifa ledger verify` checks the log with (ledger.leafcheck); 0: one per CPU.
+ZHIFA_LEDGER_VERIFY_WORKERS = env.int("ZHIFA_LEDGER_VERIFY_WORKERS", default=0)
 
 # --- background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -187,7 +187,7 @@ def _worker_count(n: int, range_size: int, workers: int | None) -> int:
     if leafcheck.server_checks(connection.vendor, hash_name()):
         return 0
     if workers is None:
-        workers = getattr(settings, "ZHIFA_LEDGER_VERIFY_WORKERS", 0) or os.cpu_count() or 1
+        workers = settings.ZHIFA_LEDGER_VERIFY_WORKERS or os.cpu_count() or 1
     if workers < 2 or n <= range_size or connection.in_atomic_block:
         return 0
     if connection.vendor == "sqlite" and _sqlite_file() is None:
