@@ -16,8 +16,13 @@ def documents_of_case(case) -> QuerySet[Document]:
 
 def case_documents(case, *, include_superseded: bool = True) -> list[Document]:
     """The documents of `case`: the latest version of each first in issue order, then (if asked)
-    the superseded versions, each marked `is_superseded`."""
+    the superseded versions, each marked `is_superseded`. A document a later step of the procedure
+    made void without correcting it (a 告知书 after 补充调查，重新告知, PEN-19) carries the step's
+    reason as `void_reason`, from `case.data["superseded_documents"]` {number: reason}."""
     docs = list(documents_of_case(case))
+    void = (case.data or {}).get("superseded_documents") or {}
+    for d in docs:
+        d.void_reason = void.get(d.number, "")
     current = [d for d in docs if not d.is_superseded]
     if not include_superseded:
         return current

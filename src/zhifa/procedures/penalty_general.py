@@ -313,6 +313,9 @@ def reinvestigate_effect(ctx: TransitionContext) -> None:
               .order_by("-id").values_list("number", flat=True).first())
     round_["superseded"] = {"entry": ctx.entry.seq, "on_date": ctx.on_date.isoformat(),
                             "new_facts": ctx.data["new_facts"], "notice_document": notice or ""}
+    if notice:  # the documents list marks the old notice as no longer in force (documents.selectors)
+        data.setdefault("superseded_documents", {})[notice] = (
+            f"{ctx.on_date:%Y年%m月%d日}补充调查，重新告知（规则 PEN-19）：{ctx.data['new_facts']}")
     data[EARLIER_PROPOSALS] = [*(data.get(EARLIER_PROPOSALS) or []), round_]
 
 

@@ -121,7 +121,8 @@ def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_ca
     assert decision.number in squash(pdf_text(docs["service_receipt"]))
 
 
-def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_world, django_capture_on_commit_callbacks):
+def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_world, django_capture_on_commit_callbacks,
+                                                                      client):
     """PEN-19: after 补充调查（重新告知） a second 行政处罚事先告知书 with its own number; the first stays.
     The decision tells of the superseded notice and shows the PEN-06 comparison of the cited norms."""
     w = penalty_world
@@ -153,6 +154,12 @@ def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_wo
     notices = list(Document.objects.filter(case=case, template="pre_decision_notice").order_by("pk"))
     assert len(notices) == 2 and notices[0] == first and notices[0].number != notices[1].number
     assert case.data["earlier_proposals"][0]["superseded"]["notice_document"] == first.number
+    # The documents page marks the first notice as replaced, with the step's reason; the new one is in force.
+    client.force_login(w.actor)
+    page = client.get(f"/documents/cases/{case.pk}/").content.decode()
+    row = page[page.index(first.number) - 1500:page.index(first.number)]
+    assert "已由新的告知取代" in row and "查实当事人另有一批食品未查验进货" in row
+    assert page.count("已由新的告知取代") == 1
     assert "人民币贰万元整" in squash(pdf_text(notices[0])) and "人民币叁万元整" in squash(pdf_text(notices[1]))
     text = squash(pdf_text(Document.objects.get(case=case, template="penalty_decision")))
     for expected in [first.number, "查实当事人另有一批食品未查验进货", "重新告知当事人", "当事人在法定期限内未提出陈述、申辩意见",
