@@ -116,8 +116,19 @@ class DocContext:
             data = dict(self.entry.data or {})
             data.setdefault("on_date", self.entry.on_date.isoformat())
         else:
-            data = dict((self.case.data or {}).get(action) or {})
+            data = dict((self._round() or self.case.data or {}).get(action) or {})
         return data
+
+    def _round(self) -> dict | None:
+        """The superseded round (PEN-19, `case.data["earlier_proposals"]`) the request's own step
+        belongs to: a 告知书 rendered after the step back states that round's proposal, not the new one."""
+        if self.entry is None:
+            return None
+        for round_ in (self.case.data or {}).get("earlier_proposals") or []:
+            if any(isinstance(v, dict) and v.get("entry") == self.entry.seq for k, v in round_.items()
+                   if k != "superseded"):
+                return round_
+        return None
 
     def own(self, *actions: str) -> dict:
         """The step this document belongs to: the request's entry, else the first recorded step."""
@@ -267,7 +278,12 @@ def renotification_text(ctx: DocContext) -> list[str]:
         notice, why = round_.get("serve_notice") or {}, round_.get("superseded") or {}
         if not notice:
             continue
-        number = f"（{why['notice_document']}）" if why.get("notice_document") else ""
+        from .models import Document  # registry is imported by models' neighbours: resolved at render time
+
+        made = (Document.objects.filter(case=ctx.case, template="pre_decision_notice", entry__seq=notice["entry"])
+                .values_list("number", flat=True).first() if notice.get("entry") else None)
+        made = made or why.get("notice_document")  # rendered by now; the step back may have come first
+        number = f"（{made}）" if made else ""
         out.append(f"本机关于{cn_date(notice.get('served_date') or notice.get('served_on'))}送达的行政处罚事先告知书{number}"
                    f"送达后，发现新的事实（{sentence(why.get('new_facts', '')).rstrip('。')}），经补充调查后重新告知当事人，"
                    "原告知的拟处理意见不再适用。")

@@ -21,8 +21,10 @@ CONTENT_TYPES = {
 }
 
 
-# Staff only (officers, reviewers, supervisors); the agency scope is checked per case.
-staff_required = user_passes_test(lambda u: u.is_authenticated and u.is_active and u.is_staff)
+# Signed-in users of the agencies (officers, reviewers, heads) and supervisors: the agency scope is
+# checked per case (`visible_case`: a case outside it is 404). Not Django's is_staff, which is the
+# admin site's flag: an officer who is no admin must still see and issue the documents of his cases.
+staff_required = user_passes_test(lambda u: u.is_authenticated and u.is_active)
 
 
 def _or_404(fn, *args):

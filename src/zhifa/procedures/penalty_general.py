@@ -309,12 +309,14 @@ def reinvestigate_effect(ctx: TransitionContext) -> None:
     data = ctx.case.data
     ctx.close_deadline("PEN-20", "PEN-31")
     round_ = {step: data.pop(step) for step in NOTICE_ROUND if step in data}
-    notice = (Document.objects.filter(case=ctx.case, template="pre_decision_notice")
-              .order_by("-id").values_list("number", flat=True).first())
+    served = (round_.get("serve_notice") or {}).get("entry")  # the step whose 告知书 is superseded
+    # The notice is rendered after its step commits, in the background: found by its step, if made yet.
+    notice = (Document.objects.filter(case=ctx.case, template="pre_decision_notice", entry__seq=served)
+              .values_list("number", flat=True).first() if served else None)
     round_["superseded"] = {"entry": ctx.entry.seq, "on_date": ctx.on_date.isoformat(),
                             "new_facts": ctx.data["new_facts"], "notice_document": notice or ""}
-    if notice:  # the documents list marks the old notice as no longer in force (documents.selectors)
-        data.setdefault("superseded_documents", {})[notice] = (
+    if served:  # the documents list marks what that step made as no longer in force (documents.selectors)
+        data.setdefault("superseded_steps", {})[str(served)] = (
             f"{ctx.on_date:%Y年%m月%d日}补充调查，重新告知（规则 PEN-19）：{ctx.data['new_facts']}")
     data[EARLIER_PROPOSALS] = [*(data.get(EARLIER_PROPOSALS) or []), round_]
 

@@ -23,8 +23,11 @@ def other_agency(world, actor):
                                region=world["city"], actor=actor)
 
 
-def staff(client, username, agency, **kw):
-    user = User.objects.create_user(username, password="zhifa-test-pass-3", is_staff=True, agency=agency, **kw)
+def staff(client, username, agency, **kw):  # an agency user (no admin-site flag)
+    user = User.objects.create_user(username, password="zhifa-test-pass-3", agency=agency, **kw)  # not an admin
+    from zhifa.org import roles
+
+    user.groups.add(roles.ensure_groups()[roles.OFFICER])
     client.force_login(user)
     return user
 

@@ -166,3 +166,38 @@ def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_wo
                      "人民币叁万元整",
                      "SC-CF-001", "人民币叁仟元整", "SC-CF-126", "按照罚款数额高的规定处罚"]:
         assert squash(expected) in text, expected
+
+
+def test_a_notice_rendered_after_the_step_back_is_still_marked_replaced(penalty_world, django_capture_on_commit_callbacks,
+                                                                        client):
+    """The 告知书 is rendered in the background after its step commits; an officer may step back
+    (PEN-19) before it is. It still states its own round's proposal, and the documents page finds it
+    by its step, whenever it is made."""
+    w = penalty_world
+
+    def move(case, action, data=None, days_ago=0, execute=True, **kw):
+        with django_capture_on_commit_callbacks(execute=execute) as hooks:
+            case_transition(case=case, action=action, actor=w.actor, data=data or {},
+                            on_date=TODAY - dt.timedelta(days=days_ago), **kw)
+        return hooks
+
+    case = register_case(w)
+    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"}, days_ago=45)
+    move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所", "findings": "未建立进货查验记录"},
+         days_ago=44)
+    move(case, "conclude_investigation", {"report": "调查终结"}, days_ago=40)
+    move(case, "propose", PROPOSAL, days_ago=38, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
+    pending = move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=35)).isoformat()},
+                   days_ago=35, execute=False)  # not rendered yet
+    move(case, "reinvestigate", {"new_facts": "查实当事人另有一批食品未查验进货", "not_due_to_defence": True}, days_ago=30)
+    assert not Document.objects.filter(case=case, template="pre_decision_notice").exists()
+    assert pending  # the rendering waits for after the commit
+    with django_capture_on_commit_callbacks(execute=True):
+        for hook in pending:
+            hook()  # the background rendering catches up
+    notice = Document.objects.get(case=case, template="pre_decision_notice")
+    assert "人民币贰万元整" in squash(pdf_text(notice))  # the superseded round's fine
+    client.force_login(w.actor)
+    page = client.get(f"/documents/cases/{case.pk}/").content.decode()
+    assert page.count("已由新的告知取代") == 1
+    assert "已由新的告知取代" in page[page.index(notice.number) - 1500:page.index(notice.number)]
