@@ -38,6 +38,15 @@ SERVER_CHECK = ("SELECT seq FROM \"{table}\" WHERE seq <= %s "
                 "AND sha256('\\x00'::bytea || convert_to(data, 'UTF8')) <> decode(leaf_hash, 'hex')")
 
 
+# verify's careful pass: the text to hash here, with each entry's number and whether it covers anything.
+CAREFUL = {
+    "sqlite": ("SELECT seq, leaf_hash, CAST(X'00' || data AS BLOB), covers <> '[]' FROM \"{table}\" "
+               "WHERE seq > ? AND seq <= ? ORDER BY seq"),
+    "postgresql": ("SELECT seq, leaf_hash, '\\x00'::bytea || convert_to(data, 'UTF8'), covers <> '[]'::jsonb "
+                   "FROM \"{table}\" WHERE seq > %s AND seq <= %s ORDER BY seq"),
+}
+
+
 def server_checks(vendor: str, hash_name: str) -> bool:
     return vendor == "postgresql" and hash_name == "sha256"
 
@@ -76,12 +85,10 @@ def check_range(cursor, sql: tuple[str, str], lo: int, hi: int, *, head_size: in
             leaves = [fromhex(x) for x in hexes]
             if out["ok"]:
                 out["ok"] = [h(d).digest() for d in datas] == leaves
-        if builder.size < head_size <= builder.size + len(leaves):
-            k = head_size - builder.size
-            out["nodes"] += builder.push_many(leaves[:k])
-            out["at_head"] = builder.parts()
-            leaves = leaves[k:]
-        out["nodes"] += builder.push_many(leaves)
+        made, at_head = builder.push_through(leaves, head_size)
+        out["nodes"] += made
+        if at_head is not None:
+            out["at_head"] = at_head
     if builder.size != hi:
         out["ok"] = False
     out["parts"] = builder.parts()

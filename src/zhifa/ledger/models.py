@@ -8,7 +8,8 @@ from zhifa.core.append_only import AppendOnlyModel
 
 
 class CanonicalJSONEncoder(json.JSONEncoder):
-    """Writes JSON in the ledger's canonical form (sorted keys, no spaces, UTF-8)."""
+    """Writes JSON in the ledger's canonical form (sorted keys, no spaces, UTF-8). No field uses it
+    since entries became their text (migration 0004); migration 0003 still refers to it."""
 
     def __init__(self, **kwargs):
         kwargs.update(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

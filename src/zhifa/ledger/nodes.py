@@ -134,16 +134,46 @@ class Builder:
             level = pair_up(level, h)
         self._buf = buf[full:]
         done = []
-        stack = self._stack
         for j, node in enumerate(level):  # the roots of whole blocks, left to right
-            lv, ix = NODE_LEVEL, (start >> NODE_LEVEL) + j
-            done.append((lv, ix, node))
-            while stack and stack[-1][0] == lv:
-                left = stack.pop()[2]
-                lv, ix, node = lv + 1, ix >> 1, h(b"\x01" + left + node).digest()
-                done.append((lv, ix, node))
-            stack.append((lv, ix, node))
+            ix = (start >> NODE_LEVEL) + j
+            done.append((NODE_LEVEL, ix, node))
+            self._pair(NODE_LEVEL, ix, node, done)
         return done
+
+    def _pair(self, level: int, index: int, node: bytes, done: list) -> None:
+        """Put a perfect subtree on the stack, pairing it with each left sibling waiting there;
+        the stored-level nodes the pairing makes are added to `done`."""
+        stack = self._stack
+        while stack and stack[-1][0] == level:
+            left = stack.pop()[2]
+            level, index, node = level + 1, index >> 1, self._hash(b"\x01" + left + node).digest()
+            if level >= NODE_LEVEL:
+                done.append((level, index, node))
+        stack.append((level, index, node))
+
+    def push_parts(self, parts: Sequence[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:
+        """Add whole perfect subtrees (level, index, hash), left to right, as another builder's
+        `parts()` gives them for the next aligned range of the log (ledger.verify joins ranges this
+        way); returns the stored-level nodes their pairing completes. Leaves cannot follow them
+        unless they end on a block boundary."""
+        if self._buf:
+            raise ValueError("push_parts after leaves that do not fill a block")
+        done: list[tuple[int, int, bytes]] = []
+        for level, index, node in parts:
+            self.size += 1 << level
+            self._pair(level, index, node, done)
+        return done
+
+    def push_through(self, leaves: Sequence[bytes], mark: int
+                     ) -> tuple[list[tuple[int, int, bytes]], list[tuple[int, int, bytes]] | None]:
+        """`push_many`, and the parts at leaf count `mark` (a signed tree head's size) when these
+        leaves reach it: (nodes completed, parts at the mark or None)."""
+        if not self.size < mark <= self.size + len(leaves):
+            return self.push_many(leaves), None
+        k = mark - self.size
+        done = self.push_many(leaves[:k])
+        at_mark = self.parts()
+        return done + self.push_many(leaves[k:]), at_mark
 
     def parts(self) -> list[tuple[int, int, bytes]]:
         """The perfect subtrees (level, index, hash) the leaves pushed so far make, left to right:

@@ -60,9 +60,9 @@ def entry_leaf_hash(entry: Entry) -> str:
 def leaf_data_from_texts(*, actor: str, actor_id_text: str, covers_text: str, kind: str, payload_text: str,
                          when_text: str, seq: int, subject: str) -> bytes:
     """`entry_leaf_data`, put together from pieces already in canonical form -- the JSON texts of
-    actor_id, covers, payload and the time -- in canonical_json's key order: what an append and a
-    verify on PostgreSQL use instead of encoding the whole entry again (SQLite's verify does the
-    same in SQL, ledger.verify._SQLITE_LEAF)."""
+    actor_id, covers, payload and the time -- in canonical_json's key order: what an append stores as
+    the entry's text without encoding the whole entry again (a hypothesis test holds it to the
+    reference, ledger/tests/test_append.py)."""
     return (f'{{"actor":{_quote(actor)},"actor_id":{actor_id_text},"covers":{covers_text},'
             f'"kind":{_quote(kind)},"payload":{payload_text},"recorded_at":{when_text},"seq":{seq},'
             f'"subject":{_quote(subject)}}}').encode()

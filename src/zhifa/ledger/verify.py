@@ -258,8 +258,7 @@ def _range_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: 
     place or does not match: the caller then goes through the log the careful way."""
     ranges = [(lo, min(lo + range_size, n)) for lo in range(0, n, range_size)]
     sql = leafcheck.query_for(connection.vendor, name, Entry._meta.db_table)
-    h = hasher(name)
-    stack: list[tuple[int, int, bytes]] = []  # whole ranges' subtrees not yet paired, levels decreasing
+    joined = Builder(name)  # the ranges' subtrees, paired as they come
     covered: list[int] = []
     count = _worker_count(n, range_size, workers)
     server = (_ServerCheck(n, background=not connection.in_atomic_block)
@@ -271,13 +270,8 @@ def _range_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: 
             return False
         tree.nodes(r["nodes"])
         if r["at_head"] is not None:
-            tree.root_at_head = fold([x[2] for x in stack + r["at_head"]], name)
-        for level, index, node in r["parts"]:
-            while stack and stack[-1][0] == level:
-                left = stack.pop()[2]
-                level, index, node = level + 1, index >> 1, h(b"\x01" + left + node).digest()
-                tree.nodes([(level, index, node)])
-            stack.append((level, index, node))
+            tree.root_at_head = fold([x[2] for x in joined.parts() + r["at_head"]], name)
+        tree.nodes(joined.push_parts(r["parts"]))
         covered += r["covered"]
         if progress:
             progress(r["hi"] - r["lo"])
@@ -330,16 +324,12 @@ def _careful_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name
     covered row or file that changed; rebuild the tree from the stored leaf hashes as they stand."""
     h = hasher(name)
     builder = Builder(name)
-    # The text, hashed here, with each entry's number and whether it covers anything.
-    sql = ("SELECT seq, leaf_hash, CAST(X'00' || data AS BLOB), covers <> '[]' FROM \"{t}\" "
-           "WHERE seq > ? AND seq <= ? ORDER BY seq" if connection.vendor == "sqlite" else
-           "SELECT seq, leaf_hash, '\\x00'::bytea || convert_to(data, 'UTF8'), covers <> '[]'::jsonb FROM \"{t}\" "
-           "WHERE seq > %s AND seq <= %s ORDER BY seq").format(t=Entry._meta.db_table)
+    sql = leafcheck.CAREFUL[connection.vendor].format(table=Entry._meta.db_table)
     expected_seq = 1
     covered: list[int] = []
     # Streamed: a server-side cursor on PostgreSQL (its SQL has %s placeholders, which Django's
     # cursor takes); SQLite's own cursor, which steps as it goes (its SQL has ? placeholders).
-    with connection.chunked_cursor() if connection.vendor == "postgresql" else _nullcontext() as cur:
+    with connection.chunked_cursor() if connection.vendor == "postgresql" else contextlib.nullcontext() as cur:
         raw = cur if cur is not None else connection.connection.cursor()
         raw.execute(sql, (0, n))
         while rows := raw.fetchmany(leafcheck.FETCH):
@@ -356,17 +346,12 @@ def _careful_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name
                 if covers:
                     covered.append(seq)
                 leaves.append(bytes.fromhex(stored))
-            if builder.size < head_size <= builder.size + len(leaves):
-                k = head_size - builder.size
-                tree.nodes(builder.push_many(leaves[:k]))
-                tree.root_at_head = builder.root()
-                leaves = leaves[k:]
-            tree.nodes(builder.push_many(leaves))
+            made, at_head = builder.push_through(leaves, head_size)
+            tree.nodes(made)
+            if at_head is not None:
+                tree.root_at_head = fold([x[2] for x in at_head], name)
     report.entries = builder.size
     _check_covered(report, covered)
-
-
-_nullcontext = contextlib.nullcontext
 
 
 def _kind(seq: int) -> str | None:

@@ -51,7 +51,7 @@ from zhifa.core.errors import PermissionDeniedError
 from zhifa.core.filestore import HEAD_SIZE, DualHasher, filestore_discard, filestore_ingest, filestore_open
 from zhifa.ledger import merkle
 from zhifa.ledger.models import Entry
-from zhifa.ledger.services import entry_leaf_data, latest_tree_head, ledger_append, ledger_leaves, subject_of
+from zhifa.ledger.services import latest_tree_head, ledger_append, ledger_leaves, subject_of
 
 from . import media
 from .access import is_team_member, may_decide_requests
@@ -167,13 +167,10 @@ def _ledger_part(case: Case, evidence: list[Evidence], *, actor) -> tuple[list[d
     """The entries about the case and its evidence, and their inclusion proofs against a signed tree
     head that covers them (signed now if the latest does not)."""
     subjects = [subject_of(case)] + [subject_of(e) for e in evidence]
-    rows = list(Entry.objects.filter(subject__in=subjects).order_by("seq"))
-    entries = []
-    for r in rows:
-        data = entry_leaf_data(seq=r.seq, recorded_at=r.recorded_at, actor_id=r.actor_id, actor=r.actor, kind=r.kind,
-                               subject=r.subject, payload=r.payload, covers=r.covers)
-        entries.append({"seq": r.seq, "kind": r.kind, "subject": r.subject, "recorded_at": r.recorded_at,
-                        "leaf_data": data.decode(), "leaf_hash": r.leaf_hash})
+    rows = list(Entry.objects.filter(subject__in=subjects).order_by("seq")
+                .only("seq", "kind", "subject", "recorded_at", "data", "leaf_hash"))
+    entries = [{"seq": r.seq, "kind": r.kind, "subject": r.subject, "recorded_at": r.recorded_at,
+                "leaf_data": r.data, "leaf_hash": r.leaf_hash} for r in rows]  # the entry's text is the leaf data
     head = latest_tree_head()
     if rows and (head is None or head.size < rows[-1].seq):
         from zhifa.ledger.services import tree_head_sign

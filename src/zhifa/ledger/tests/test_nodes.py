@@ -167,3 +167,28 @@ def test_builder_gives_the_same_nodes_whatever_the_chunking(chunks):
         b += chunked.push_many(leaves[pos:pos + size])
         pos += size
     assert a == b and one_by_one.root() == chunked.root() == merkle.root(leaves, "sha256")
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 700), mark=st.integers(0, 700))
+def test_a_tree_joined_from_ranges_is_the_tree_of_all_leaves(n, mark):
+    """What verify does with ranges (ledger.leafcheck): each range of 128 leaves built on its own from
+    its offset, the ranges' parts joined by `push_parts`, the parts at `mark` taken on the way by
+    `push_through` -- the same nodes, root and root at the mark as one builder over every leaf."""
+    leaves = [merkle.leaf_hash(f"e{i}".encode(), "sha256") for i in range(n)]
+    whole = nodes.Builder("sha256")
+    expected, at_mark = whole.push_through(leaves, mark)
+    joined, made, root_at_mark = nodes.Builder("sha256"), [], None
+    for lo in range(0, n, 128):
+        part = nodes.Builder("sha256", start=lo)
+        done, at = part.push_through(leaves[lo:lo + 128], mark)
+        made += done
+        if at is not None:
+            root_at_mark = nodes.fold([h for *_, h in joined.parts() + at], "sha256")
+        made += joined.push_parts(part.parts())
+    assert made == expected and joined.size == n
+    assert (joined.root() if n else None) == (merkle.root(leaves, "sha256") if n else None)
+    if 0 < mark <= n:
+        assert root_at_mark == nodes.fold([h for *_, h in at_mark], "sha256") == merkle.root(leaves[:mark], "sha256")
+    else:
+        assert root_at_mark is None and at_mark is None
