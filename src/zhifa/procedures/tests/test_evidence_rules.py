@@ -98,12 +98,7 @@ def test_pen14_warns_when_the_proposal_relies_on_no_evidence(w):
 
 def test_pen15_monitoring_record_only_after_a_conforming_review(w):
     case = investigated(w)
-    monitoring_device_register(
-        agency=w.agency, actor=w.actor, number="JK-001", location="人民路与解放路交叉口",
-        approval_ref="江川市监法审〔2026〕3号", approved_on=TODAY - dt.timedelta(days=30),
-        location_published_on=TODAY - dt.timedelta(days=20), location_published_where="本局门户网站")
-    record = add(w, case, title="监控抓拍照片", evidence_type="electronic", monitoring_device="JK-001",
-                 started_at=timezone.now() - dt.timedelta(hours=1))
+    record = device_record(w, case)
     photo = add(w, case)
 
     err = refused(case, "propose", w, {**PROPOSAL, "evidence": [photo.number, record.number]}, rule="PEN-15",
@@ -277,12 +272,7 @@ def test_pen15_device_record_found_non_conforming_before_the_decision_blocks_it(
     from .test_block_rules import DECISION
 
     case = investigated(w)
-    monitoring_device_register(
-        agency=w.agency, actor=w.actor, number="JK-002", location="人民路与解放路交叉口",
-        approval_ref="江川市监法审〔2026〕4号", approved_on=TODAY - dt.timedelta(days=30),
-        location_published_on=TODAY - dt.timedelta(days=20), location_published_where="本局门户网站")
-    record = add(w, case, title="监控抓拍照片", evidence_type="electronic", monitoring_device="JK-002",
-                 started_at=timezone.now() - dt.timedelta(hours=1))
+    record = device_record(w, case)
     photo = add(w, case)
     evidence_device_review(evidence=record, actor=w.extra["lead"], conforms=True, opinion="记录清晰")
     notify(w, case, record)  # told to the party before the proposal relies on it (PEN-15)
