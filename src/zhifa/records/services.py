@@ -715,7 +715,7 @@ def _query_code() -> str:
             return code
 
 
-def _as_date(value, label: str, key: str, errors: dict) -> dt.date | None:
+def _as_date(value, label: str, errors: dict, key: str) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -777,7 +777,7 @@ def device_record_notify(*, evidence: Evidence, actor, party, method: str, notif
     method_detail = str(method_detail or "").strip()[:200]
     if method == DeviceRecordNotice.Method.OTHER and not method_detail:
         errors["method_detail"] = "送达地址或号码：告知方式为“其他”时须说明如何告知"
-    on = _as_date(notified_on, "告知日期", "notified_on", errors)
+    on = _as_date(notified_on, "告知日期", errors, "notified_on")
     if on is not None and on > timezone.localdate():
         errors["notified_on"] = "告知日期：不能晚于今天"
     officer_row = _by_pk(Officer, officer)
