@@ -42,16 +42,18 @@ class FineRange:
     def __str__(self) -> str:
         parts = []
         if self.minimum is not None or self.maximum is not None:
-            parts.append(f"罚款{_yuan(self.minimum)}元至{_yuan(self.maximum)}元")
+            parts.append(f"罚款{yuan(self.minimum)}元至{yuan(self.maximum)}元")
         if self.multiple_min is not None:
             base = "违法所得" if self.multiple_of == "illegal_gains" else "货值金额"
             parts.append(f"{base}{self.multiple_min}倍至{self.multiple_max}倍")
         return "，".join(parts) or "无罚款幅度"
 
 
-def _yuan(v: Decimal | None) -> str:
+def yuan(v) -> str:
+    """An amount of yuan as a user reads it: 20000, not 20000.00 or 2E+4; "—" for none."""
     if v is None:
         return "—"
+    v = v if isinstance(v, Decimal) else Decimal(str(v))
     return f"{v.normalize():f}" if v == v.to_integral() else f"{v:f}"
 
 
@@ -210,7 +212,7 @@ def statutory_fine_max(matter: Matter, *, illegal_gains=None, goods_value=None) 
     base = _multiple_base(matter, amounts)
     if base is not None:
         label = MULTIPLE_BASES.get(matter.multiple_of, matter.multiple_of)
-        return statutory_range(matter, amounts).maximum, f"{label}{_yuan(base)}元的{_yuan(matter.multiple_max)}倍"
+        return statutory_range(matter, amounts).maximum, f"{label}{yuan(base)}元的{yuan(matter.multiple_max)}倍"
     if matter.fine_max is not None:
         return matter.fine_max, "法定罚款上限"
     if matter.multiple_max is not None:
@@ -243,10 +245,10 @@ def deviation_requires(*, result: BenchmarkResult, proposed_amount) -> Deviation
             (st.minimum is not None and amount < st.minimum and result.tier != T.NO_PENALTY)
             or (st.maximum is not None and amount > st.maximum)):
         return Deviation(True, False, True, True, "REV-09",
-                         f"拟处罚款{_yuan(amount)}元超出法定幅度（{st}），不得作出（规则 REV-09）。")
+                         f"拟处罚款{yuan(amount)}元超出法定幅度（{st}），不得作出（规则 REV-09）。")
     if st is not None and st.maximum is not None and amount > st.maximum:
         return Deviation(True, False, True, True, "REV-09",
-                         f"拟处罚款{_yuan(amount)}元超出法定最高限额，不得作出（规则 REV-09）。")
+                         f"拟处罚款{yuan(amount)}元超出法定最高限额，不得作出（规则 REV-09）。")
     rng = result.range
     if result.tier == T.NO_PENALTY:
         inside = amount == 0
@@ -257,7 +259,7 @@ def deviation_requires(*, result: BenchmarkResult, proposed_amount) -> Deviation
     if inside:
         return Deviation(False, True, False, False, "REV-10", "拟处罚款在裁量基准幅度内。")
     return Deviation(True, True, True, True, "REV-10",
-                     f"拟处罚款{_yuan(amount)}元不在“{result.tier_label}”幅度（{rng or '不予处罚'}）内："
+                     f"拟处罚款{yuan(amount)}元不在“{result.tier_label}”幅度（{rng or '不予处罚'}）内："
                      "应当说明理由，并经机关主要负责人批准或者集体讨论决定（规则 REV-10）。")
 
 
@@ -316,11 +318,11 @@ def hearing_right(*, agency, party_is_person: bool, penalty_types=(), fine_amoun
     fine = _amount(fine_amount)
     limit = Decimal(setting_value(f"hearing_fine_{who}", agency=agency))
     if fine is not None and fine >= limit:
-        reasons.append(f"较大数额罚款（{_yuan(fine)}元，达到{_yuan(limit)}元，规则 PEN-30）")
+        reasons.append(f"较大数额罚款（{yuan(fine)}元，达到{yuan(limit)}元，规则 PEN-30）")
     value = _amount(confiscation_value)
     limit = Decimal(setting_value(f"hearing_confiscation_{who}", agency=agency))
     if value is not None and value >= limit:
-        reasons.append(f"没收较大数额违法所得或者较大价值非法财物（{_yuan(value)}元，规则 PEN-30）")
+        reasons.append(f"没收较大数额违法所得或者较大价值非法财物（{yuan(value)}元，规则 PEN-30）")
     for t in penalty_types or ():
         if t in _HEARING_TYPES:
             reasons.append(f"{_HEARING_TYPES[t]}（行政处罚法第六十三条，规则 PEN-30）")
@@ -342,5 +344,5 @@ def simple_procedure_allowed(*, agency, party_is_person: bool, penalty_types=(),
         limit = Decimal(setting_value("simple_fine_person" if party_is_person else "simple_fine_org", agency=agency))
         if fine is None or fine > limit:
             who = "公民" if party_is_person else "法人或者其他组织"
-            return False, f"对{who}当场罚款不得超过{_yuan(limit)}元（规则 PEN-23）。"
+            return False, f"对{who}当场罚款不得超过{yuan(limit)}元（规则 PEN-23）。"
     return True, "可以适用简易程序当场作出行政处罚决定（规则 PEN-23）。"

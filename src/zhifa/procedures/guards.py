@@ -13,7 +13,7 @@ from django.db.models import F, Q, Value
 from zhifa.cases.engine import TransitionContext, guard
 from zhifa.cases.inputs import Field
 from zhifa.cases.models import Case, Party
-from zhifa.catalog.discretion import statutory_fine_max
+from zhifa.catalog.discretion import statutory_fine_max, yuan
 from zhifa.catalog.models import LegalBasis, Matter, PenaltyType, PublicationStatus
 from zhifa.catalog.services import setting_value
 from zhifa.core.deadlines import compute_due
@@ -327,11 +327,6 @@ def fine_max_comparison(case, data: dict) -> dict | None:
             "complete": len(known) == len(rows), "own_is_highest": case.matter.code in highest}
 
 
-def _yuan(text: str) -> str:
-    value = Decimal(text)
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
-
-
 @guard("PEN-06", "违反多个规定的，适用罚款数额高的规定", needs_input=True)
 def higher_fine_norm_applied(ctx: TransitionContext) -> None:
     """PEN-06 (Art. 29, second sentence): 同一个违法行为违反多个法律规范应当给予罚款处罚的，按照罚款数额
@@ -345,9 +340,9 @@ def higher_fine_norm_applied(ctx: TransitionContext) -> None:
         higher = [r for r in comparison["matters"]
                   if not r["own"] and r["fine_max"] is not None and Decimal(r["fine_max"]) > Decimal(own["fine_max"])]
         for r in higher:
-            ctx.warn("PEN-06", f"本案执法事项“{own['name']}”（{own['code']}）的最高罚款为{_yuan(own['fine_max'])}元"
+            ctx.warn("PEN-06", f"本案执法事项“{own['name']}”（{own['code']}）的最高罚款为{yuan(own['fine_max'])}元"
                                f"（{own['how']}），低于同一违法行为同时违反的“{r['name']}”（{r['code']}）的"
-                               f"{_yuan(r['fine_max'])}元（{r['how']}）；"
+                               f"{yuan(r['fine_max'])}元（{r['how']}）；"
                                "同一个违法行为违反多个法律规范应当给予罚款处罚的，按照罚款数额高的规定处罚，"
                                "请改用该规定或者说明理由（行政处罚法第二十九条，规则 PEN-06）。")
     unknown = [r for r in comparison["matters"] if r["fine_max"] is None]

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from zhifa.cases.engine import Procedure, Transition, TransitionContext, guard, register_procedure
 from zhifa.cases.inputs import Field
-from zhifa.catalog.discretion import benchmark_apply, deviation_requires, hearing_right
+from zhifa.catalog.discretion import benchmark_apply, deviation_requires, hearing_right, yuan
 from zhifa.catalog.models import PenaltyType
 from zhifa.core.calendar import add_working_days
 from zhifa.core.canonical import canonical_json
@@ -325,10 +325,6 @@ def _amount(value) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal("0")
 
 
-def _yuan(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
-
-
 def heavier_than(new: dict, old: dict) -> list[str]:
     """How proposal `new` is heavier than `old` (PEN-19): a penalty type `old` did not have, a
     higher fine, a higher value confiscated. A type dropped does not offset one added. Empty: not
@@ -346,7 +342,7 @@ def heavier_than(new: dict, old: dict) -> list[str]:
             continue  # no fine before (an added type, said above) or none now
         before, after = _amount(old.get(key)), _amount(new.get(key))
         if after > before:
-            out.append(f"{label}由{_yuan(before)}元提高到{_yuan(after)}元")
+            out.append(f"{label}由{yuan(before)}元提高到{yuan(after)}元")
     return out
 
 
