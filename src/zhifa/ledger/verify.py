@@ -179,12 +179,12 @@ class WorkerFailed(RuntimeError):
     pass
 
 
-def _worker_count(n: int, range_size: int, workers: int | None) -> int:
+def _worker_count(n: int, range_size: int, workers: int | None, name: str) -> int:
     """Worker processes for a log of n entries: none (this process) for a log inside an open
     transaction (workers would not see it), an in-memory database, or a single range; none either
     where the database hashes the entries (`leafcheck.server_checks`): its process is then the
     second core, and this one only builds the tree (measured: faster than workers, docs/performance.md)."""
-    if leafcheck.server_checks(connection.vendor, hash_name()):
+    if leafcheck.server_checks(connection.vendor, name):
         return 0
     if workers is None:
         workers = settings.ZHIFA_LEDGER_VERIFY_WORKERS or os.cpu_count() or 1
@@ -260,7 +260,7 @@ def _range_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: 
     sql = leafcheck.query_for(connection.vendor, name, Entry._meta.db_table)
     joined = Builder(name)  # the ranges' subtrees, paired as they come
     covered: list[int] = []
-    count = _worker_count(n, range_size, workers)
+    count = _worker_count(n, range_size, workers, name)
     server = (_ServerCheck(n, background=not connection.in_atomic_block)
               if leafcheck.server_checks(connection.vendor, name) else None)
     results = _range_results(ranges, count, sql, head_size, name)
@@ -284,8 +284,9 @@ def _range_pass(report: Report, tree: _TreeCheck, n: int, head_size: int, name: 
 
 class _ServerCheck:
     """PostgreSQL hashes every entry's text and compares it with the leaf hash (leafcheck.SERVER_CHECK)
-    in its own processes, while the ranges are read: in a thread with its own connection when the
-    ranges go to workers, else here, at the end."""
+    in its own process while this one reads the ranges: from a thread with its own connection when
+    the log is committed; inside an open transaction (which another connection cannot see) here, at
+    the end."""
 
     def __init__(self, n: int, *, background: bool) -> None:
         self.sql = leafcheck.SERVER_CHECK.format(table=Entry._meta.db_table)
