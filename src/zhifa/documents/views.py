@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,10 +21,10 @@ CONTENT_TYPES = {
 }
 
 
-# Signed-in users of the agencies (officers, reviewers, heads) and supervisors: the agency scope is
-# checked per case (`visible_case`: a case outside it is 404). Not Django's is_staff, which is the
-# admin site's flag: an officer who is no admin must still see and issue the documents of his cases.
-staff_required = user_passes_test(lambda u: u.is_authenticated and u.is_active)
+# Signed-in users of the agencies (officers, reviewers, heads) and supervisors (`login_required`;
+# a deactivated user's session is no longer signed in): the agency scope is checked per case
+# (`visible_case`: a case outside it is 404). Not Django's is_staff, which is the admin site's flag:
+# an officer who is no admin must still see and issue the documents of his cases.
 
 
 def _or_404(fn, *args):
@@ -34,7 +34,7 @@ def _or_404(fn, *args):
         raise Http404(exc.message) from None
 
 
-@staff_required
+@login_required
 def case_documents(request, case_id: int):
     case = _or_404(visible_case, request.user, case_id)
     open_requests = list(selectors.case_document_requests(case, open_only=True)[:20])
@@ -47,7 +47,7 @@ def case_documents(request, case_id: int):
     })
 
 
-@staff_required
+@login_required
 @require_POST
 def document_request(request, case_id: int):
     case = _or_404(visible_case, request.user, case_id)
@@ -61,7 +61,7 @@ def document_request(request, case_id: int):
     return redirect("documents:case", case_id=case.pk)
 
 
-@staff_required
+@login_required
 @require_POST
 def document_correct(request, document_id: int):
     doc = _or_404(visible_document, request.user, document_id)
@@ -84,7 +84,7 @@ def file_response(doc, kind: str) -> FileResponse:
     return response
 
 
-@staff_required
+@login_required
 def document_download(request, document_id: int, kind: str):
     if kind not in CONTENT_TYPES:
         raise Http404("不支持的文件格式。")
