@@ -61,7 +61,7 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     inputs: tuple[Field, ...] = ()
     effects: tuple[Callable[[TransitionContext], None], ...] = ()  # inside the transaction
-    after_commit: tuple[Callable[[int, int], None], ...] = ()  # (case_id, status_entry_id)
+    after_commit: tuple[Callable[[StatusEntry], None], ...] = ()  # given the step's committed status row
     roles: tuple[str, ...] = ()  # informational: who normally does it
     rule: str = ""  # the main rule of the step itself, shown in the UI
 
@@ -257,9 +257,9 @@ def case_transition(*, case: Case | int, action: str, actor, data: dict | None =
                      "seq": ctx.entry.seq, "warnings": ctx.entry.warnings},
             rows=[ctx.entry, locked._history_row or locked.history.latest()],
         )
-        case_id, entry_id = locked.pk, ctx.entry.pk
+        entry = ctx.entry
         for hook in t.after_commit:
-            transaction.on_commit(lambda hook=hook: hook(case_id, entry_id))
+            transaction.on_commit(lambda hook=hook: hook(entry))
     if isinstance(case, Case) and case is not locked:
         case.refresh_from_db()  # the caller's instance, up to date with the move
     return ctx.entry

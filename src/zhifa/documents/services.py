@@ -73,20 +73,19 @@ def document_generate(*, case: Case, template: str, actor, entry: StatusEntry | 
 
 
 def generate_after_commit(template: str, *, only_if: Callable[[Case], bool] | None = None
-                          ) -> Callable[[int, int], None]:
+                          ) -> Callable[[StatusEntry], None]:
     """A Transition.after_commit hook: generate `template` for the case and the step just recorded,
     in the name of the step's actor. `only_if(case)`, when given, picks the cases the template is for
     (e.g. the 不予行政处罚决定书 when the decision is not to penalise); it is kept on the hook as
     `applies` so the documents a case should have can be listed (review.requirements)."""
     code = get_template(template).code  # fail at import time for a misspelt code
 
-    def hook(case_id: int, entry_id: int) -> None:
-        # The step's actor is all the request needs from the status row (the engine hands over the
-        # case and the row, which belong together); the case itself only when `only_if` asks.
-        actor_id = StatusEntry.objects.filter(pk=entry_id).values_list("actor_id", flat=True).get()
-        if only_if is not None and not only_if(Case.objects.get(pk=case_id)):
+    def hook(entry: StatusEntry) -> None:
+        # The committed status row names the case, the step and its actor; the case itself is read
+        # only when `only_if` asks.
+        if only_if is not None and not only_if(Case.objects.get(pk=entry.case_id)):
             return
-        _request(case_id=case_id, template=code, entry_id=entry_id, extra={}, requested_by_id=actor_id)
+        _request(case_id=entry.case_id, template=code, entry_id=entry.pk, extra={}, requested_by_id=entry.actor_id)
 
     hook.__name__ = f"generate_{template}"
     hook.template = template

@@ -142,7 +142,7 @@ def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
         ]
         prepared.append((kind, subject, *_canonical_text(item.get("payload"), "{}"),
                          *_canonical_text(covers, "[]")))
-    size = _lock_head(connection)
+    size = _claim_seqs(connection, len(prepared))
     actor_id, actor_name = actor_label(actor)
     recorded_at = timezone.now()
     actor_id_text, when = canonical_json(actor_id).decode(), canonical_json(recorded_at).decode()
@@ -159,27 +159,25 @@ def ledger_append_many(*, entries: Iterable[dict], actor) -> list[Entry]:
                        "actor": actor_name, "kind": kind, "subject": subject, "payload": payload, "covers": covers,
                        "leaf_hash": leaf})
     ids = _insert_entries(rows)
-    new_size = size + len(rows)
-    _write_nodes(size, new_size, new_leaves)
-    with connection.cursor() as cur:
-        cur.execute(f'UPDATE "{LedgerHead._meta.db_table}" SET size = %s WHERE id = 1', [new_size])
+    _write_nodes(size, size + len(rows), new_leaves)
     names = [f.attname for f in Entry._meta.concrete_fields]
     return [Entry.from_db(connection.alias, names, [ids[v["seq"]] if n == "id" else v[n] for n in names])
             for v in values]
 
 
-def _lock_head(connection) -> int:
-    """The log's size, with its head row locked until the caller's transaction ends, so sequence
-    numbers have no gaps under concurrent writers (SQLite: transactions are IMMEDIATE, one writer)."""
+def _claim_seqs(connection, n: int) -> int:
+    """Claim the next `n` sequence numbers: grow the head's size by `n` and return the size before.
+    The UPDATE locks the head row until the caller's transaction ends, so concurrent writers take
+    their numbers one after the other and a rollback gives them back: no gaps, no duplicates (SQLite:
+    transactions are IMMEDIATE, one writer at a time)."""
     table = LedgerHead._meta.db_table
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cur:
-        cur.execute(f'SELECT size FROM "{table}" WHERE id = 1{lock}')
+        cur.execute(f'UPDATE "{table}" SET size = size + %s WHERE id = 1 RETURNING size', [n])
         row = cur.fetchone()
     if row is None:
         LedgerHead.objects.get_or_create(pk=1)
-        return _lock_head(connection)
-    return row[0]
+        return _claim_seqs(connection, n)
+    return row[0] - n
 
 
 # --- stored tree nodes (ledger.nodes) -------------------------------------------------------------

@@ -384,15 +384,15 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def archive_after_commit(case_id: int, entry_id: int) -> None:
-    """The archive transition's after_commit hook: build the case file. A failure is logged and
-    shown on the records page (where the package can be built again); the transition stands."""
-    case = Case.objects.select_related("agency").get(pk=case_id)
-    entry = StatusEntry.objects.select_related("actor").get(pk=entry_id)
+def archive_after_commit(entry: StatusEntry) -> None:
+    """The archive transition's after_commit hook, given the committed status row: build the case
+    file. A failure is logged and shown on the records page (where the package can be built again);
+    the transition stands."""
+    case = Case.objects.select_related("agency").get(pk=entry.case_id)
     try:
         archive_build(case=case, actor=entry.actor, check_access=False)
     except Exception:  # noqa: BLE001
-        logger.exception("archive package for case %s failed", case_id)
+        logger.exception("archive package for case %s failed", entry.case_id)
 
 
 # --- the four checks -------------------------------------------------------------------------------------

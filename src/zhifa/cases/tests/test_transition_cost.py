@@ -104,6 +104,6 @@ def test_document_request_after_commit_names_the_step_and_its_actor(penalty_worl
     assert (req.template, req.entry_id, req.requested_by_id, req.status) == \
         ("filing_approval", entry.pk, officer.pk, DocumentRequest.Status.PENDING)
     enqueue.assert_called_once_with(req.pk)
-    # the status row's actor and the request row: no re-read of the case and the actor, no
-    # transaction of its own (was 4 with BEGIN/COMMIT, before the task row)
-    assert len(q.captured_queries) - before_hooks == 2
+    # the request row only: the hook is handed the committed status row (its case and actor), so
+    # nothing is read back (was 4 with a re-read of the case and the actor and BEGIN/COMMIT, then 2)
+    assert len(q.captured_queries) - before_hooks == 1
