@@ -106,7 +106,8 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     granian = os.path.join(os.path.dirname(sys.executable), "granian")
     proc = subprocess.Popen(
         [granian, "--interface", "wsgi", "--workers", str(workers), "--blocking-threads", "1", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "zhifa.wsgi:application"],
+         "--port", str(port), "--log-level", "warning", *os.environ.get("BENCH_GRANIAN_ARGS", "").split(),
+         "zhifa.wsgi:application"],
         env=env, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/cases_bench_granian_{port}.log", "w"))
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -146,11 +147,14 @@ def server_cpu(proc: subprocess.Popen) -> float:
 
 
 def database_cpu() -> float:
-    """CPU seconds used so far by the PostgreSQL server's processes on this machine (0 on SQLite,
-    whose work is in the server's workers). Backends that exit take their time with them, so it is
-    read around a phase in which the workers keep their connections (CONN_MAX_AGE)."""
+    """CPU seconds used so far by the PostgreSQL processes that serve this benchmark: the backends
+    connected to its database and the server's own helpers (WAL writer, checkpointer, …), not the
+    backends of other databases on the machine. 0 on SQLite, whose work is in the server's workers.
+    Backends that exit take their time with them, so it is read around a phase in which the workers
+    keep their connections (CONN_MAX_AGE)."""
     if connection.vendor != "postgresql":
         return 0.0
+    ours = f" {connection.settings_dict['NAME']} "
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -158,11 +162,17 @@ def database_cpu() -> float:
         try:
             with open(f"/proc/{entry}/stat") as f:
                 text = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                title = f.read().decode(errors="replace")
         except OSError:
             continue
-        if text.split(" (", 1)[1].startswith("postgres)"):
-            fields = text.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+        if not text.split(" (", 1)[1].startswith("postgres)"):
+            continue
+        is_backend = "(" in title.split(":", 2)[-1]  # "postgres: 15/main: user db 127.0.0.1(port) idle"
+        if is_backend and ours not in title:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
 

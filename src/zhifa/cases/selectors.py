@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from zhifa.org import roles
+from zhifa.org.models import Officer
 
 from zhifa.core.errors import DomainError
 
@@ -35,6 +37,22 @@ MAIN_LINE = {
 
 # Roles that look at a whole agency's cases rather than only their own.
 WIDE_ROLES = {roles.REVIEWER, roles.HEAD, roles.ARCHIVIST, roles.SUPERVISOR, roles.ADMIN, roles.PUBLICITY}
+
+
+def case_team(case_id: int, *, only: list[int] | None = None) -> list[Officer]:
+    """The officers on a case who have not recused themselves (PEN-16, PEN-17), in the order they
+    were added; `only`: just these of them. Plain SQL through `Officer.objects.raw`: PEN-16 reads
+    the team on nearly every step, and the ORM's join cost more to compile than to run."""
+    qn = connection.ops.quote_name
+    link = CaseOfficer._meta
+    sql = (f"SELECT o.* FROM {qn(Officer._meta.db_table)} o JOIN {qn(link.db_table)} l"
+           f" ON l.{qn(link.get_field('officer').column)} = o.id"
+           f" WHERE l.{qn(link.get_field('case').column)} = %s AND l.recused = %s")
+    params: list = [case_id, False]
+    if only:
+        sql += f" AND o.id IN ({', '.join(['%s'] * len(only))})"
+        params += list(only)
+    return list(Officer.objects.raw(sql + " ORDER BY l.id", params))
 
 
 def visible_cases(user) -> QuerySet[Case]:

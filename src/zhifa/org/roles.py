@@ -6,7 +6,9 @@ superusers see all."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import QuerySet
 
 from .models import Agency, Region
@@ -40,9 +42,21 @@ def user_roles(user) -> set[str]:
         return set()
     cached = getattr(user, ROLES_CACHE, None)
     if cached is None:
-        cached = frozenset(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        cached = frozenset(_group_names(user.pk)) & frozenset(ALL_ROLES)
         setattr(user, ROLES_CACHE, cached)
     return set(cached)
+
+
+def _group_names(user_id: int) -> list[str]:
+    """The names of the user's groups. Plain SQL: asked on every request, where the ORM's join took
+    several times longer to compile than to run."""
+    qn = connection.ops.quote_name
+    link = get_user_model().groups.through._meta
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT g.name FROM {qn(Group._meta.db_table)} g JOIN {qn(link.db_table)} ug"
+                    f" ON ug.{qn(link.get_field('group').column)} = g.id"
+                    f" WHERE ug.{qn(link.get_field('user').column)} = %s", [user_id])
+        return [name for (name,) in cur.fetchall()]
 
 
 def forget_roles(user) -> None:
@@ -65,10 +79,14 @@ def needs_two_factor(user) -> bool:
 def _descendants(model, root_ids: set[int]) -> set[int]:
     """The ids of the roots and everything below them through `parent` (breadth first, cycle-safe)."""
     seen, frontier = set(root_ids), set(root_ids)
-    while frontier:
-        children = model.objects.filter(parent_id__in=frontier).order_by().values_list("pk", flat=True)
-        frontier = set(children) - seen
-        seen |= frontier
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cur:
+        while frontier:
+            # plain SQL: every API request asks (the caller's scope), the ORM cost 5x the answer
+            ids = sorted(frontier)
+            cur.execute(f"SELECT id FROM {table} WHERE parent_id IN ({', '.join(['%s'] * len(ids))})", ids)
+            frontier = {pk for (pk,) in cur.fetchall()} - seen
+            seen |= frontier
     return seen
 
 

@@ -13,25 +13,22 @@ from django.db.models import F, Q, Value
 from zhifa.cases.engine import TransitionContext, guard
 from zhifa.cases.inputs import Field
 from zhifa.cases.models import Case, Party
+from zhifa.cases.selectors import case_team
 from zhifa.catalog.discretion import statutory_fine_max, yuan
 from zhifa.catalog.models import LegalBasis, Matter, PenaltyType, PublicationStatus
 from zhifa.catalog.services import setting_value
 from zhifa.core.deadlines import compute_due
 from zhifa.core.errors import DomainError
 from zhifa.core.identifiers import parse_resident_id
-from zhifa.org.models import Region
+from zhifa.org.models import Officer, Region
 from zhifa.org.selectors import officers_may_act, region_chain_codes
 
 from .common import fine_of
 
 
-def acting_officers(ctx: TransitionContext):
+def acting_officers(ctx: TransitionContext) -> list[Officer]:
     """The case team on this act: the officers named in the step's input, else the whole team."""
-    team = ctx.case.case_officers.filter(recused=False).select_related("officer")
-    named = ctx.data.get("officers")
-    if named:
-        team = team.filter(officer_id__in=named)
-    return [link.officer for link in team]
+    return case_team(ctx.case.pk, only=ctx.data.get("officers") or None)
 
 
 def eligible_officers(ctx: TransitionContext) -> tuple[list, list[str]]:
