@@ -33,8 +33,9 @@ def _working_days(apps, agency, cache: dict) -> int:
         while region_id is not None and region_id not in chain:
             chain.append(region_id)
             region_id = Region.objects.filter(pk=region_id).values_list("parent_id", flat=True).first()
-        rows = CatalogSetting.objects.filter(key=SETTING).filter(
-            Q(agency_id=agency.pk) | Q(agency=None, region_id__in=chain)).values_list("agency_id", "region_id", "value")
+        rows = (CatalogSetting.objects.filter(key=SETTING)
+                .filter(Q(agency_id=agency.pk) | Q(agency=None, region_id__in=chain))
+                .values_list("agency_id", "region_id", "value"))
         by_scope = {(None if a else r): v for a, r, v in rows}  # None: the agency's own
         value = next((by_scope[s] for s in [None, *chain] if s in by_scope),
                      settings_registry.DEFAULTS.get(SETTING, (5,))[0])

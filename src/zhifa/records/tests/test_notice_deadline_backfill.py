@@ -94,9 +94,9 @@ def test_records_of_an_archived_case_and_a_regional_setting(world, apps):
     setting_set(key="device_notice_working_days", value=3, region=world["city"], actor=world["root"])
     old = add_device_record(world)
     reviewed_before(world, old, (3, True))
-    archived_case = case_register(procedure="records_test", agency=world["agency"], lead_officer=world["officers"][0],
-                                  actor=world["lead"], discovered_on=TODAY, co_officers=[world["officers"][1]],
-                                  title="已归档案件", source="inspection")
+    archived_case = case_register(
+        procedure="records_test", agency=world["agency"], lead_officer=world["officers"][0], actor=world["lead"],
+        discovered_on=TODAY, co_officers=[world["officers"][1]], title="已归档案件", source="inspection")
     other = add_device_record({**world, "case": archived_case})
     reviewed_before(world, other, (3, True))
     archive_build(case=archived_case, actor=world["lead"])
