@@ -140,6 +140,24 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
+# The client's address (zhifa.core.clientip: login lockouts, login audit, the PEN-15 query limits),
+# computed by django-axes with django-ipware. 0: only REMOTE_ADDR counts (X-Forwarded-For, which any
+# client can write, is ignored). N > 0: N reverse proxies in front, each appending the address it
+# received from to X-Forwarded-For; the client is the N-th address from the right (the one the
+# outermost proxy saw) and anything a client wrote further left is ignored.
+ZHIFA_PROXY_COUNT = env.int("ZHIFA_PROXY_COUNT", default=0)
+if ZHIFA_PROXY_COUNT < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ZHIFA_PROXY_COUNT: the number of reverse proxies in front of zhifa, 0 or more")
+if ZHIFA_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = ZHIFA_PROXY_COUNT - 1  # ipware counts the proxies listed in the header
+    IPWARE_STRICT = False  # a longer chain (a client-written prefix) still yields the N-th from the right
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+
 # Two-factor (TOTP) is required for reviewers, heads and admins when this is on.
 ZHIFA_REQUIRE_2FA = env.bool("ZHIFA_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "zhifa 执法平台"

@@ -11,16 +11,12 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed
 from simple_history.models import HistoricalRecords
 
+from zhifa.core.clientip import client_ip
+
 from .models import AuthEvent
 from .roles import forget_roles
 
 K = AuthEvent.Kind
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
 
 
 def _current_request():

@@ -19,6 +19,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zhifa.cases.models import Case
+from zhifa.core.clientip import client_ip
 from zhifa.core.errors import NotFound
 from zhifa.core.filestore import filestore_open
 from zhifa.org import roles
@@ -297,7 +298,7 @@ class StatementIn(NoticeQueryIn):
 
 def _find(request, payload: NoticeQueryIn):
     return services.device_notice_find(code=payload.code, id_number=payload.id_number,
-                                       client=services.client_key(request.META.get("REMOTE_ADDR", "")))
+                                       client=services.client_key(client_ip(request) or ""))
 
 
 def public_record_out(notice) -> dict[str, Any]:

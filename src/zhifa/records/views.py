@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from zhifa.cases.models import Case
+from zhifa.core.clientip import client_ip
 from zhifa.core.errors import DomainError
 from zhifa.core.filestore import filestore_open
 from zhifa.org import roles
@@ -304,7 +305,9 @@ def monitoring_devices_public(request):
 
 
 def _client(request) -> str:
-    return services.client_key(request.META.get("REMOTE_ADDR", ""))
+    """The key the hourly limit counts under: the client address as the login lockouts see it
+    (behind a reverse proxy, from X-Forwarded-For per ZHIFA_PROXY_COUNT), hashed."""
+    return services.client_key(client_ip(request) or "")
 
 
 def device_notice_public(request):

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from zhifa.cases.models import Case, CaseOfficer, StatusEntry
 from zhifa.cases.snapshot import case_snapshot, case_snapshot_digest
-from zhifa.catalog.discretion import benchmark_apply, deviation_requires, major_decision_match
+from zhifa.catalog.discretion import benchmark_apply, deviation_requires, major_decision_match, yuan
 from zhifa.catalog.models import Matter, PenaltyType
 from zhifa.catalog.services import setting_value
 from zhifa.core.errors import DomainError
@@ -160,6 +160,47 @@ def discretion_check(case: Case) -> dict:
     out.update(deviates=dev.deviates, allowed=dev.allowed, collective=dev.collective_discussion_required,
                message=dev.message)
     return out
+
+
+# --- PEN-06: several norms breached by the same act ------------------------------------------------
+
+
+PEN06_BASIS = "行政处罚法第二十九条，规则 PEN-06"
+
+
+def fine_comparison(case: Case, *, snapshot: dict | None = None) -> dict | None:
+    """PEN-06 (行政处罚法第二十九条): the statutory maximum fine of the case's matter and of each other
+    matter the proposal says the same act breaches, as the proposal computed them
+    (`case.data["propose"]["fine_max_comparison"]`, or the frozen `snapshot`'s), for the reviewer:
+    {rows: [{code, version, name, own, fine_max, how, highest}], own_is_highest, complete, penalty,
+    warnings: [..], reason}. None when the proposal cites no other matter."""
+    data = ((snapshot.get("case") or {}).get("data") or {}) if snapshot is not None else (case.data or {})
+    proposal = data.get("propose") or {}
+    comparison = proposal.get("fine_max_comparison")
+    if not isinstance(comparison, dict) or not comparison.get("matters"):
+        return None
+    highest = set(comparison.get("highest") or [])
+    rows = [{"code": r.get("code", ""), "version": r.get("version", ""), "name": r.get("name", ""),
+             "own": bool(r.get("own")), "fine_max": None if r.get("fine_max") is None else yuan(r["fine_max"]),
+             "how": r.get("how", ""), "highest": r.get("code") in highest} for r in comparison["matters"]]
+    own = next((r for r in rows if r["own"]), None)
+    penalty = proposal.get("outcome") == "penalty"  # as the guard: only a fine makes the choice matter
+    warnings = []
+    if penalty and own is not None and own["fine_max"] is not None and not comparison.get("own_is_highest"):
+        top = "、".join(f"“{r['name']}”（{r['code']}）{r['fine_max']}元" for r in rows if r["highest"])
+        warnings.append(f"本案执法事项“{own['name']}”（{own['code']}）的最高罚款{own['fine_max']}元，不是同一违法行为"
+                        f"所违反规定中最高的（最高：{top}）。同一个违法行为违反多个法律规范应当给予罚款处罚的，"
+                        f"按照罚款数额高的规定处罚（{PEN06_BASIS}）；请审核是否应改用该规定，或者承办机构的理由是否成立。")
+    unknown = [r for r in rows if r["fine_max"] is None]
+    if penalty and unknown:
+        warnings.append("无法计算最高罚款：" + "；".join(f"“{r['name']}”（{r['code']}）{r['how']}" for r in unknown)
+                        + f"。无法确认是否适用了罚款数额高的规定，请人工核对（{PEN06_BASIS}）。")
+    # The officer's reason for going on despite the PEN-06 warning, from the proposal's status row.
+    entry = StatusEntry.objects.filter(case=case, seq=proposal.get("entry") or 0, action="propose").first()
+    reason = next((w.get("reason", "") for w in (entry.warnings if entry else []) if w.get("rule") == "PEN-06"), "")
+    return {"rows": rows, "own_is_highest": bool(comparison.get("own_is_highest")),
+            "complete": bool(comparison.get("complete")), "penalty": penalty,
+            "warnings": warnings, "reason": reason}
 
 
 # --- REV-08 -----------------------------------------------------------------------------------------
@@ -349,9 +390,11 @@ def auto_checks(case: Case, *, on_date: dt.date | None = None) -> dict[str, dict
     out["facts_evidence"] = {"ok": None, "notes": [ev["detail"]] + ([f"事实与证据：{p['reasons_evidence']}"]
                                                                    if p.get("reasons_evidence") else [])}
     bases = [b.citation for b in case.matter.legal_bases.all()] if case.matter_id else []
-    out["legal_basis"] = {"ok": bool(bases) or None,
+    compared = fine_comparison(case)
+    out["legal_basis"] = {"ok": (bool(bases) and not (compared and compared["warnings"])) or None,
                           "notes": (["执法事项的法律依据：" + "；".join(bases)] if bases else ["未关联法律依据。"])
-                          + ([f"拟适用依据：{p['reasons_basis']}"] if p.get("reasons_basis") else [])}
+                          + ([f"拟适用依据：{p['reasons_basis']}"] if p.get("reasons_basis") else [])
+                          + (compared["warnings"] if compared else [])}
     if discretion["applies"]:
         notes = [f"基准阶次：{discretion['tier']}，幅度：{discretion['range']}",
                  f"拟处罚款：{discretion['amount'] or '—'}元", discretion["message"]]

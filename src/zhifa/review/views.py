@@ -22,7 +22,7 @@ from zhifa.org.models import Department, Officer
 
 from . import selectors, services
 from .models import Coordination, Meeting, Review, ReviewOpinion
-from .requirements import CHECKLIST, auto_checks, discretion_check, materials_check
+from .requirements import CHECKLIST, auto_checks, discretion_check, fine_comparison, materials_check
 
 
 def _visible_case(request, case_id: int) -> Case:
@@ -76,6 +76,10 @@ def _value(v) -> str:
     return "—" if v in (None, "") else str(v)
 
 
+# Computed parts of a step's data that the pages show in their own section.
+SHOWN_APART = {"fine_max_comparison"}  # PEN-06: review/_fine_comparison.html
+
+
 def snapshot_steps(case: Case, snapshot: dict) -> list[dict]:
     """The frozen case data as labelled steps, labels from the procedure's declared inputs."""
     from zhifa.cases.engine import get_procedure
@@ -98,6 +102,8 @@ def snapshot_steps(case: Case, snapshot: dict) -> list[dict]:
                        "hearing_right": "听证权利"})
         fields = []
         for k, v in (values.items() if isinstance(values, dict) else ()):
+            if k in SHOWN_APART:
+                continue
             if k in choices:
                 v = [choices[k].get(x, x) for x in v] if isinstance(v, list) else choices[k].get(v, v)
             fields.append((labels.get(k, k), _value(v)))
@@ -140,6 +146,7 @@ def review_page(request, review_id: int):
         "meetings": case.meetings.order_by("-id"),
         "history": StatusEntry.objects.filter(case=case).order_by("seq"),
         "discretion": discretion_check(case),
+        "fine_comparison": fine_comparison(case, snapshot=latest.snapshot if latest else None),
     })
 
 
@@ -189,6 +196,7 @@ def case_page(request, case_id: int):
     return render(request, "review/case.html", {
         "case": case, "standing": standing, "materials": materials_check(case),
         "discussion": selectors.discussion_standing(case), "discretion": discretion_check(case),
+        "fine_comparison": fine_comparison(case),
         "responsibility": selectors.review_responsibility(case),
         "rounds": _rounds(standing.review) if standing.review else [],
         "can_submit": services.is_handler(request.user, case) or services.is_head(request.user, case.agency),

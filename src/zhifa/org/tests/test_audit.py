@@ -24,6 +24,19 @@ def test_login_and_logout_recorded(client, clerk):
     assert AuthEvent.objects.filter(kind=K.LOGOUT, user=clerk).count() == 1
 
 
+def test_behind_a_proxy_the_client_address_is_recorded(client, clerk, settings):
+    from zhifa.core.tests.test_clientip import proxy_settings
+
+    client.post("/accounts/login/", {"username": "clerk", "password": "nope-nope"},
+                REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert AuthEvent.objects.get(kind=K.LOGIN_FAILED).ip_address == "10.0.0.1"  # no proxy configured
+    for key, value in proxy_settings(1).items():
+        setattr(settings, key, value)
+    client.post("/accounts/login/", {"username": "clerk", "password": PASSWORD},
+                REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5")
+    assert AuthEvent.objects.get(kind=K.LOGIN).ip_address == "203.0.113.5"
+
+
 def test_failed_login_recorded_for_known_and_unknown_users(client, clerk):
     client.post("/accounts/login/", {"username": "clerk", "password": "nope-nope"})
     client.post("/accounts/login/", {"username": "ghost", "password": "nope-nope"})

@@ -13,6 +13,7 @@ import json
 import zipfile
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -238,6 +239,60 @@ def test_a_client_with_too_many_wrong_tries_is_turned_away(told, client, setting
     assert r.status_code == 429 and "尝试次数过多" in r.content.decode()
     assert client.post(PAGE, {"code": code, "id_number": PERSON_ID}, REMOTE_ADDR="198.51.100.20").status_code == 200
     assert "203.0.113.9" not in "".join(DeviceNoticeQuery.objects.values_list("client", flat=True))
+
+
+def wrong_codes(code, n):
+    """n query codes that differ from the real one (and from each other) in the last character."""
+    return [code[:-1] + c for c in QUERY_CODE_ALPHABET if c != code[-1]][:n]
+
+
+def test_a_forged_forwarded_header_does_not_escape_the_client_limit(told, client):
+    """Without ZHIFA_PROXY_COUNT only the connecting address counts: one client writing a new
+    X-Forwarded-For on every try is still one client."""
+    from django.conf import settings as live
+
+    assert live.ZHIFA_PROXY_COUNT == 0
+    code = told["notice"].query_code
+    with override_settings(ZHIFA_DEVICE_NOTICE_TRIES_PER_HOUR=4):
+        for i, wrong in enumerate(wrong_codes(code, 4)):
+            client.post(PAGE, {"code": wrong, "id_number": PERSON_ID},
+                        REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}")
+        r = client.post(PAGE, {"code": code, "id_number": PERSON_ID},
+                        REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.99")
+        assert r.status_code == 429
+        api = client.post("/api/v1/public/device-notices/query", {"code": code, "id_number": PERSON_ID},
+                          content_type="application/json", REMOTE_ADDR="203.0.113.9",
+                          HTTP_X_FORWARDED_FOR="198.51.100.98")
+        assert api.status_code == 429
+
+
+def test_behind_a_reverse_proxy_citizens_are_limited_separately(told, client):
+    """With ZHIFA_PROXY_COUNT=1 every citizen arrives from the proxy's address; the limit counts the
+    address the proxy appended to X-Forwarded-For, so one citizen's wrong tries lock out only them."""
+    from zhifa.core.tests.test_clientip import proxy_settings
+
+    code, proxy = told["notice"].query_code, "10.0.0.1"
+    with override_settings(ZHIFA_DEVICE_NOTICE_TRIES_PER_HOUR=4, **proxy_settings(1)):
+        for wrong in wrong_codes(code, 4):
+            client.post(PAGE, {"code": wrong, "id_number": PERSON_ID}, REMOTE_ADDR=proxy,
+                        HTTP_X_FORWARDED_FOR="203.0.113.9")
+        first = client.post(PAGE, {"code": code, "id_number": PERSON_ID}, REMOTE_ADDR=proxy,
+                            HTTP_X_FORWARDED_FOR="203.0.113.9")
+        assert first.status_code == 429 and "尝试次数过多" in first.content.decode()
+        # A prefix the first citizen writes themselves does not make them someone else.
+        forged = client.post(PAGE, {"code": code, "id_number": PERSON_ID}, REMOTE_ADDR=proxy,
+                             HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9")
+        assert forged.status_code == 429
+        # Another citizen behind the same proxy is not turned away, on the page or the API.
+        other = client.post(PAGE, {"code": code, "id_number": PERSON_ID}, REMOTE_ADDR=proxy,
+                            HTTP_X_FORWARDED_FOR="198.51.100.20")
+        assert other.status_code == 200 and "小型汽车" in other.content.decode()
+        api = client.post("/api/v1/public/device-notices/query", {"code": code, "id_number": PERSON_ID},
+                          content_type="application/json", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+        assert api.status_code == 200
+        api = client.post("/api/v1/public/device-notices/query", {"code": code, "id_number": PERSON_ID},
+                          content_type="application/json", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+        assert api.status_code == 429
 
 
 def test_format_errors_name_the_field_and_write_nothing(told, client):

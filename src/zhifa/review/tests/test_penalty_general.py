@@ -125,3 +125,89 @@ def test_a_step_back_after_a_hearing_keeps_review_required_and_drops_the_pending
     _move(asked, "reinvestigate", w, renotify)
     asked.refresh_from_db()
     assert auto_checks(asked)["procedure"]["ok"] and not hearing_held(asked)
+
+
+# --- PEN-06 on the reviewer's page -----------------------------------------------------------------
+
+
+def _submitted(w, proposal, django_capture_on_commit_callbacks, **kw):
+    """A penalty_general case proposed with `proposal`, its documents rendered, sent to review."""
+    case = register_case(w)
+    with django_capture_on_commit_callbacks(execute=False):
+        _move(case, "file", w, {"head_approved": True, "opinion": "立案"})
+        _move(case, "record_inspection", w, {"certificates_shown": True, "place": "现场", "findings": "情况"})
+        _move(case, "conclude_investigation", w, {"report": "调查终结：事实清楚。"})
+        _move(case, "propose", w, proposal, **kw)
+    case.refresh_from_db()
+    for code in {code for code, _ in expected_documents(case)}:
+        with django_capture_on_commit_callbacks(execute=True):
+            document_generate(case=case, template=code, actor=w.actor)
+    services.review_submit(case=case, actor=w.actor)
+    return case, Review.objects.get(case=case)
+
+
+def test_reviewer_sees_the_pen06_comparison_and_a_lower_own_matter_is_marked(penalty_world, reviewer,
+                                                                             django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from zhifa.catalog import services as catalog
+    from zhifa.cases.testing import _publish
+
+    w = penalty_world
+    _publish(catalog.matter_create(
+        agency=w.agency, code="SC-CF-055", actor=w.actor, legal_bases=list(w.matter.legal_bases.all()), tiers=[],
+        name="食品经营者未查验供货者许可证", kind=w.matter.kind, category=w.category, violation="同一行为",
+        penalty_types=["warning", "fine"], fine_min="50000", fine_max="100000"), w.actor)
+    _publish(catalog.matter_create(
+        agency=w.agency, code="SC-CF-124", actor=w.actor, legal_bases=list(w.matter.legal_bases.all()), tiers=[],
+        name="经营超过保质期的食品", kind=w.matter.kind, category=w.category, violation="同一行为",
+        penalty_types=["fine"], multiple_min="10", multiple_max="20", multiple_of="goods_value"), w.actor)
+    why = "两事项罚则竞合，经研究按进货查验规定处罚；另有证据未上传"
+    case, review = _submitted(w, {**PROPOSAL, "other_matters": "SC-CF-055、SC-CF-124"},
+                              django_capture_on_commit_callbacks, warn_reason=why)
+    officer, user = reviewer
+    services.review_assign(review=review, reviewer=officer, actor=w.actor)
+    browser = Client()
+    browser.force_login(user)
+    page = browser.get(f"/review/{review.pk}/").content.decode()
+    section = page[page.index("review-fine-comparison"):]
+    section = section[:section.index("</section>")]
+    assert "行政处罚法第二十九条" in section and "PEN-06" in section
+    # Each cited matter with its code, name, maximum and how it was computed; the highest marked.
+    assert "SC-CF-126 食品经营者未按规定建立并遵守进货查验记录制度" in section and "本案事项" in section
+    assert ">50000<" in section and ">100000<" in section and "法定罚款上限" in section
+    row = section[section.index('data-code="SC-CF-055"'):]
+    assert "最高" in row[:row.index("</tr>")]
+    own = section[section.index('data-code="SC-CF-126"'):]
+    assert "最高" not in own[:own.index("</tr>")]
+    # The own matter is not the highest, and one maximum cannot be computed (no 货值金额): both marked.
+    warnings = section.count("review-pen06-warning")
+    assert warnings == 2 and "不是同一违法行为所违反规定中最高的" in section
+    assert "经营超过保质期的食品" in section and "本案未填写货值金额，无法计算" in section
+    assert why in section  # the handling unit's reason
+    # The REV-04 legal-basis item carries the warning and is left to the reviewer's judgement.
+    item = page[page.index('data-key="legal_basis"'):]
+    item = item[:item.index('data-key="discretion"')]
+    assert "不是同一违法行为所违反规定中最高的" in item and "自动核验通过" not in item
+    # Shown once, in its own section, not again as raw data of the proposal step.
+    assert "fine_max_comparison" not in page and "own_is_highest" not in page
+    case_page = browser.get(f"/review/case/{case.pk}/").content.decode()
+    assert "review-fine-comparison" in case_page and "review-pen06-warning" in case_page
+
+
+def test_no_pen06_comparison_without_other_matters(penalty_world, reviewer, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    w = penalty_world
+    case, review = _submitted(w, PROPOSAL, django_capture_on_commit_callbacks,
+                              warn_reason="事实见现场检查笔录（测试未上传证据文件）")
+    officer, user = reviewer
+    services.review_assign(review=review, reviewer=officer, actor=w.actor)
+    browser = Client()
+    browser.force_login(user)
+    page = browser.get(f"/review/{review.pk}/").content.decode()
+    assert "签署审核意见" in page  # the page itself is there
+    assert "review-fine-comparison" not in page and "PEN-06" not in page and "第二十九条" not in page
+    item = page[page.index('data-key="legal_basis"'):]
+    assert "自动核验通过" in item[:item.index('data-key="discretion"')]
+    assert "review-fine-comparison" not in browser.get(f"/review/case/{case.pk}/").content.decode()
