@@ -6,7 +6,7 @@ bench/cases_gen.py.
         python bench/cases_bench.py --port 8190
     DATABASE_URL=sqlite:////tmp/bench_cases.sqlite3 PYTHONPATH=src python bench/cases_bench.py --port 8191
 
-It starts granian on 127.0.0.1 (2 WSGI workers, as in docs/operations.md; DEBUG off) and talks to it
+It starts granian on 127.0.0.1 (2 WSGI workers of 2 threads each, as in docs/operations.md; DEBUG off) and talks to it
 over loopback with keep-alive HTTP connections, one per client thread. Clients are officers of the
 sampled agencies, signed in with a Django session (the officer UI's way in; `--auth token` uses
 agency API tokens instead), so the list is scoped to the officer's agency.
@@ -101,13 +101,12 @@ def agency_token(agency: Agency, admin) -> dict[str, str]:
 # --- the server --------------------------------------------------------------------------------------
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_DEBUG": "0", "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     granian = os.path.join(os.path.dirname(sys.executable), "granian")
     proc = subprocess.Popen(
-        [granian, "--interface", "wsgi", "--workers", str(workers), "--blocking-threads", "1", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", *os.environ.get("BENCH_GRANIAN_ARGS", "").split(),
-         "zhifa.wsgi:application"],
+        [granian, "--interface", "wsgi", "--workers", str(workers), "--blocking-threads", str(threads),
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "zhifa.wsgi:application"],
         env=env, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/cases_bench_granian_{port}.log", "w"))
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -274,14 +273,23 @@ def file_body(rng: random.Random) -> dict:
     return {"data": {"head_approved": True, "opinion": "符合立案条件（基准测试）。"}}
 
 
-def tx_phase(args, clients_auth, pools) -> dict:
-    """pools: agency -> {"filed": [...], "executing": [...], "registered": [...]}"""
+def tx_phase(args, clients_auth, pools, on_start) -> dict:
+    """pools: agency -> {"filed": [...], "executing": [...], "registered": [...]}. Each client first
+    reads a few case pages (the workers' connections opened, their code warm), then all start
+    together; `on_start()` is called at that moment (the CPU counters are read there)."""
     agencies = list(pools)
     lock = threading.Lock()
     ok: list[tuple[int, str, int, float, float]] = []  # case, action, seq, finished at, ms
     errors: Counter = Counter()
     samples: list[str] = []
-    stop_at = time.time() + args.tx_seconds
+    clock: dict[str, float] = {}
+
+    def start() -> None:
+        on_start()
+        clock["t0"] = time.time()
+        clock["stop"] = clock["t0"] + args.tx_seconds
+
+    barrier = threading.Barrier(args.tx_clients, action=start)
 
     def client(i: int) -> None:
         rng = random.Random(1000 + i)
@@ -289,7 +297,10 @@ def tx_phase(args, clients_auth, pools) -> dict:
         c = Client(args.port, clients_auth[agency])
         p = pools[agency]
         mine = []
-        while time.time() < stop_at:
+        for case_id in p["filed"][:3]:
+            c.call("GET", f"/api/v1/cases/{case_id}")
+        barrier.wait()
+        while time.time() < clock["stop"]:
             r = rng.random()
             case_id = None
             if r < 0.25:
@@ -314,9 +325,8 @@ def tx_phase(args, clients_auth, pools) -> dict:
         with lock:
             ok.extend(mine)
 
-    t0 = time.time()
     run_threads(args.tx_clients, client)
-    return {"ok": ok, "errors": errors, "samples": samples, "t0": t0, "seconds": time.time() - t0}
+    return {"ok": ok, "errors": errors, "samples": samples, "t0": clock["t0"], "seconds": time.time() - clock["t0"]}
 
 
 # --- integrity ------------------------------------------------------------------------------------------
@@ -424,6 +434,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=8190)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="granian blocking threads per worker")
     ap.add_argument("--agencies", type=int, default=20, help="agencies whose officers are the clients")
     ap.add_argument("--clients", type=int, default=8, help="concurrent reading clients")
     ap.add_argument("--read-seconds", type=float, default=60)
@@ -460,12 +471,12 @@ def main() -> int:
         states[agency_id][state].append(case_id)
     print(f"database: {connection.vendor}; ~{total:,} cases; {len(agencies)} agencies sampled, "
           f"{len(picked):,} of their cases picked at random; auth: {args.auth}; server: granian, "
-          f"{args.workers} WSGI workers on 127.0.0.1:{args.port}", flush=True)
+          f"{args.workers} WSGI workers x {args.threads} threads on 127.0.0.1:{args.port}", flush=True)
 
     if args.service_times:
         for name, cpu, queries in service_times(agencies[0], states[agencies[0].pk]):
             print(f"service time in-process, {name}: CPU median {cpu:.1f} ms, {queries:.0f} queries", flush=True)
-    server = start_server(args.port, args.workers)
+    server = start_server(args.port, args.workers, args.threads)
     results = []
     try:
         if not args.skip_reads:
@@ -493,9 +504,14 @@ def main() -> int:
             seq_before = {(s.agency_id, s.year): s.last
                           for s in NumberSequence.objects.filter(series="case", agency_id__in=agency_ids)}
             ledger_before = LedgerHead.objects.get(pk=1).size
-            cpu0, db0, me0 = server_cpu(server), database_cpu(), time.process_time()
-            r = tx_phase(args, auth, pools)
-            tx_cpu, db_cpu, me_cpu = server_cpu(server) - cpu0, database_cpu() - db0, time.process_time() - me0
+            cpu0: dict[str, float] = {}
+
+            def read_counters() -> None:
+                cpu0.update(server=server_cpu(server), db=database_cpu(), me=time.process_time())
+
+            r = tx_phase(args, auth, pools, read_counters)
+            tx_cpu, db_cpu = server_cpu(server) - cpu0["server"], database_cpu() - cpu0["db"]
+            me_cpu = time.process_time() - cpu0["me"]
             ok = r["ok"]
             per_second = Counter(int(t - r["t0"]) for *_, t, _ in ok)
             secs = [per_second.get(s, 0) for s in range(int(r["seconds"]))]

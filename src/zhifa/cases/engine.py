@@ -27,6 +27,7 @@ from simple_history.signals import post_create_historical_record
 
 from zhifa.core.deadlines import PERIOD_RULES, compute_due
 from zhifa.core.errors import Conflict, DomainError, NotFound
+from zhifa.core.joined import get_with_related
 from zhifa.ledger.services import ledger_append
 
 from .inputs import Field, clean_input
@@ -206,6 +207,10 @@ def _run_guards(ctx: TransitionContext) -> None:
         g.check(ctx)
 
 
+# What case_transition loads with the locked case (core.joined: select_related, its SQL built once).
+LOCK_RELATED = ("agency__region__parent__parent", "matter__category")
+
+
 def case_transition(*, case: Case | int, action: str, actor, data: dict | None = None, warn_reason: str = "",
                     on_date: dt.date | None = None, within: Collection[int] | None = None) -> StatusEntry:
     """Move `case` (a Case, or a case's id) by `action` (or record an act within its state). Locks
@@ -216,16 +221,11 @@ def case_transition(*, case: Case | int, action: str, actor, data: dict | None =
     exist, and the lock query itself checks it."""
     case_id = case if isinstance(case, int) else case.pk
     with transaction.atomic():
-        # Lock the case row only (of=self); the agency with its region chain (settings are looked
-        # up along it), the matter and its category come along because nearly every guard reads them.
-        qs = Case.objects.select_for_update(of=("self",)).select_related("agency__region__parent__parent",
-                                                                          "matter__category")
-        if within is not None:
-            qs = qs.filter(agency_id__in=within)
-        try:
-            locked = qs.get(pk=case_id)
-        except Case.DoesNotExist:
-            raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。") from None
+        # Lock the case row only; the agency with its region chain (settings are looked up along
+        # it), the matter and its category come along because nearly every guard reads them.
+        locked = get_with_related(Case, case_id, paths=LOCK_RELATED, in_field="agency", in_values=within, lock=True)
+        if locked is None:
+            raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。")
         procedure = get_procedure(locked.procedure)
         t = procedure.transition(action)
         _check_source(locked, procedure, t)
