@@ -13,11 +13,12 @@ from ninja import Router, Schema, Status
 
 from zhifa.catalog.models import Matter
 from zhifa.core.errors import DomainError, NotFound, PermissionDeniedError
+from zhifa.core.joined import get_with_related
 from zhifa.org.auth import api_auth, request_actor, visible_agency_ids
 from zhifa.org.models import Agency, Officer
 
 from . import services
-from .engine import case_transition, get_procedure, procedures, transitions_blockers
+from .engine import CASE_RELATED, case_transition, get_procedure, procedures, transitions_blockers
 from .models import Case
 
 router = Router(tags=["案件"])
@@ -144,8 +145,8 @@ def _scoped(request):
 def _case(request, case_id: int) -> Case:
     """The case if the caller may see it: with the agency, its region chain (settings and PEN-16
     walk it), matter and category."""
-    case = _scoped(request).filter(pk=case_id).select_related("agency__region__parent__parent",
-                                                              "matter__category").first()
+    visible = visible_agency_ids(request)
+    case = get_with_related(Case, case_id, paths=CASE_RELATED, in_field="agency", in_values=visible)
     if case is None:
         raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。")
     return case

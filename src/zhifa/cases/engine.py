@@ -207,8 +207,9 @@ def _run_guards(ctx: TransitionContext) -> None:
         g.check(ctx)
 
 
-# What case_transition loads with the locked case (core.joined: select_related, its SQL built once).
-LOCK_RELATED = ("agency__region__parent__parent", "matter__category")
+# What case_transition loads with the locked case, and the API with a case it shows (core.joined:
+# select_related, its SQL built once).
+CASE_RELATED = ("agency__region__parent__parent", "matter__category")
 
 
 def case_transition(*, case: Case | int, action: str, actor, data: dict | None = None, warn_reason: str = "",
@@ -223,7 +224,7 @@ def case_transition(*, case: Case | int, action: str, actor, data: dict | None =
     with transaction.atomic():
         # Lock the case row only; the agency with its region chain (settings are looked up along
         # it), the matter and its category come along because nearly every guard reads them.
-        locked = get_with_related(Case, case_id, paths=LOCK_RELATED, in_field="agency", in_values=within, lock=True)
+        locked = get_with_related(Case, case_id, paths=CASE_RELATED, in_field="agency", in_values=within, lock=True)
         if locked is None:
             raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。")
         procedure = get_procedure(locked.procedure)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from zhifa.cases.engine import LOCK_RELATED
+from zhifa.cases.engine import CASE_RELATED
 from zhifa.cases.models import Case
 from zhifa.cases.testing import register_case
 from zhifa.core.joined import get_with_related
@@ -28,9 +28,9 @@ def _chain(case):
 def test_the_lock_reads_what_select_related_reads(penalty_world):
     case = register_case(penalty_world)
     Case.objects.filter(pk=case.pk).update(data={"note": "数据", "n": [1, 2]})
-    orm = Case.objects.select_related(*LOCK_RELATED).get(pk=case.pk)
+    orm = Case.objects.select_related(*CASE_RELATED).get(pk=case.pk)
     with transaction.atomic():
-        ours = get_with_related(Case, case.pk, paths=LOCK_RELATED, lock=True)
+        ours = get_with_related(Case, case.pk, paths=CASE_RELATED, lock=True)
         with CaptureQueriesContext(connection) as q:
             chain = _chain(ours)  # every related row is cached: reaching it costs no query
         assert len(q.captured_queries) == 0
@@ -50,7 +50,7 @@ def test_a_case_without_a_matter_has_none_cached(penalty_world):
     case = register_case(penalty_world)
     Case.objects.filter(pk=case.pk).update(matter=None)
     with transaction.atomic():
-        ours = get_with_related(Case, case.pk, paths=LOCK_RELATED, lock=True)
+        ours = get_with_related(Case, case.pk, paths=CASE_RELATED, lock=True)
     with CaptureQueriesContext(connection) as q:
         assert ours.matter is None
     assert len(q.captured_queries) == 0
@@ -59,11 +59,11 @@ def test_a_case_without_a_matter_has_none_cached(penalty_world):
 def test_outside_the_scope_or_missing_is_none(penalty_world):
     case = register_case(penalty_world)
     with transaction.atomic():
-        assert get_with_related(Case, case.pk, paths=LOCK_RELATED, in_field="agency",
+        assert get_with_related(Case, case.pk, paths=CASE_RELATED, in_field="agency",
                                 in_values=[case.agency_id + 1000]) is None
-        assert get_with_related(Case, case.pk, paths=LOCK_RELATED, in_field="agency", in_values=[]) is None
-        assert get_with_related(Case, 10**9, paths=LOCK_RELATED) is None
-        found = get_with_related(Case, case.pk, paths=LOCK_RELATED, in_field="agency",
+        assert get_with_related(Case, case.pk, paths=CASE_RELATED, in_field="agency", in_values=[]) is None
+        assert get_with_related(Case, 10**9, paths=CASE_RELATED) is None
+        found = get_with_related(Case, case.pk, paths=CASE_RELATED, in_field="agency",
                                  in_values=[case.agency_id + 1000, case.agency_id])
     assert found.pk == case.pk
 

@@ -70,9 +70,9 @@ def _post(client, case, action, data):
 
 def test_transition_in_process_budget(penalty_world, officer, django_assert_max_num_queries):
     """case_transition itself: lock, last row, PEN-16 for the whole team (3), the min_officers
-    setting (1), the writes, the ledger (was 30)."""
+    setting (1), the writes, the ledger (was 30, then 17; the ledger claims its seqs with one UPDATE)."""
     case = _filed(penalty_world, officer)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(15):
         entry = _move(case, "record_interview", officer, INTERVIEW)
     assert entry.seq == 3 and StatusEntry.objects.filter(case=case).count() == 3
 
@@ -83,12 +83,12 @@ def test_transitions_over_http_budget(penalty_world, officer, officer_client, dj
     w = penalty_world
     filed, registered, executing = _filed(w, officer), register_case(w), _executing(w, officer)
     _post(officer_client, filed, "record_interview", INTERVIEW)  # warm the URL resolver and ninja
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(18):
         assert _post(officer_client, filed, "record_interview", INTERVIEW).status_code == 200
-    with django_assert_max_num_queries(30):  # 28, and 2 for the PEN-03 jurisdiction check (regions)
+    with django_assert_max_num_queries(29):  # 27, and 2 for the PEN-03 jurisdiction check (regions)
         r = _post(officer_client, registered, "file", {"head_approved": True, "opinion": "符合立案条件"})
     assert r.status_code == 200 and r.json()["to_state"] == "filed"
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         r = _post(officer_client, executing, "record_payment",
                   {"amount": "1.00", "paid_on": timezone.localdate().isoformat(), "method": "bank"})
     assert r.status_code == 200
@@ -104,7 +104,7 @@ def test_case_list_and_page_budget(penalty_world, officer, officer_client, djang
     with django_assert_max_num_queries(5):
         r = officer_client.get("/api/v1/cases/?limit=50")
     assert len(r.json()) == 4
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         r = officer_client.get(f"/api/v1/cases/{filed.pk}")
     steps = {s["action"]: s["blockers"] for s in r.json()["next_steps"]}
     assert steps["record_interview"] == []  # two certified officers: PEN-16 passes
