@@ -30,13 +30,19 @@ SERIES_WORDS = {
 def number_next(*, agency, series: str, year: int) -> int:
     """The next serial number of (agency, series, year), under a row lock: concurrent callers
     queue, and a rolled-back caller gives its number back (no gaps, no duplicates)."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("number_next must run inside the caller's transaction")
-    NumberSequence.objects.get_or_create(agency=agency, series=series, year=year)
-    seq = NumberSequence.objects.select_for_update().get(agency=agency, series=series, year=year)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return seq.last
+    # One statement takes the number and locks the row until the caller's transaction ends.
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f'UPDATE {table} SET "last" = "last" + 1 WHERE agency_id = %s AND series = %s AND "year" = %s'
+                    ' RETURNING "last"', [agency.pk, series, year])
+        row = cur.fetchone()
+    if row is None:  # the first number of the year: make the row (a concurrent maker wins the unique constraint)
+        NumberSequence.objects.get_or_create(agency=agency, series=series, year=year)
+        return number_next(agency=agency, series=series, year=year)
+    return row[0]
 
 
 def format_number(*, agency, series: str, year: int, serial: int) -> str:
