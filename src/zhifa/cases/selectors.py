@@ -39,16 +39,20 @@ MAIN_LINE = {
 WIDE_ROLES = {roles.REVIEWER, roles.HEAD, roles.ARCHIVIST, roles.SUPERVISOR, roles.ADMIN, roles.PUBLICITY}
 
 
-def case_team(case_id: int, *, only: list[int] | None = None) -> list[Officer]:
+def case_team(case_id: int, *, only: list[int] | None = None, undeclared: bool = False) -> list[Officer]:
     """The officers on a case who have not recused themselves (PEN-16, PEN-17), in the order they
-    were added; `only`: just these of them. Plain SQL through `Officer.objects.raw`: PEN-16 reads
-    the team on nearly every step, and the ORM's join cost more to compile than to run."""
+    were added; `only`: just these of them; `undeclared`: just those who have not declared that no
+    ground for recusal applies (PEN-17). Plain SQL through `Officer.objects.raw`: PEN-16 reads the
+    team on nearly every step, and the ORM's join cost more to compile than to run."""
     qn = connection.ops.quote_name
     link = CaseOfficer._meta
     sql = (f"SELECT o.* FROM {qn(Officer._meta.db_table)} o JOIN {qn(link.db_table)} l"
            f" ON l.{qn(link.get_field('officer').column)} = o.id"
            f" WHERE l.{qn(link.get_field('case').column)} = %s AND l.recused = %s")
     params: list = [case_id, False]
+    if undeclared:
+        sql += " AND l.no_conflict_declared = %s"
+        params.append(False)
     if only:
         sql += f" AND o.id IN ({', '.join(['%s'] * len(only))})"
         params += list(only)

@@ -67,8 +67,7 @@ def two_certified_officers(ctx: TransitionContext) -> None:
 @guard("PEN-17", "承办人员回避声明")
 def conflicts_declared(ctx: TransitionContext) -> None:
     """PEN-17 (Art. 43): a conflict-of-interest declaration per officer per case."""
-    missing = [link.officer.name for link in ctx.case.case_officers.filter(recused=False, no_conflict_declared=False)
-               .select_related("officer")]
+    missing = [officer.name for officer in case_team(ctx.case.pk, undeclared=True)]
     if missing:
         ctx.refuse("PEN-17", f"{'、'.join(missing)}尚未声明无应当回避的情形（规则 PEN-17）。")
 

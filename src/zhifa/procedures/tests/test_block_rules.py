@@ -96,7 +96,8 @@ def test_pen17_conflict_declaration_and_recusal(penalty_world):
     w = penalty_world
     case = register_case(w)
     case_officer_add(case=case, officer=w.officers[2], actor=w.actor, no_conflict_declared=False)
-    refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-17")
+    exc = refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-17")
+    assert exc.message.startswith(f"{w.officers[2].name}尚未声明")  # only the one who has not declared
     case_officer_add(case=case, officer=w.officers[2], actor=w.actor, no_conflict_declared=True)
     move(case, "file", w, {"head_approved": True, "opinion": "立案"})
     move(case, "apply_recusal", w, {"officer": [w.officers[2].pk], "reason": "与当事人有利害关系"})
