@@ -96,6 +96,9 @@ TEMPLATES = [
 # SQLite file under var/, in WAL mode, with IMMEDIATE transactions so concurrent writers queue
 # instead of failing on lock upgrades.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'zhifa.sqlite3'}")}
+# Each web thread keeps its connection between requests (seconds; 0: a new one per request). On
+# SQLite a new connection also starts with an empty page cache and re-reads the schema.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -105,7 +108,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # pg_trgm on Chinese text needs a UTF-8 LC_CTYPE: build test databases from template0.
     DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}

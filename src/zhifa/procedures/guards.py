@@ -246,9 +246,16 @@ def same_act_fines(case) -> list:
     keys = party_identifiers(case)
     if not keys or case.occurred_on is None:
         return []
-    others = (Case.objects.filter(occurred_on=case.occurred_on, decided_on__isnull=False)
-              .filter(Q(parties__id_number__in=keys) | Q(parties__credit_code__in=keys))
-              .exclude(pk=case.pk).distinct().select_related("agency", "matter").order_by("decided_on", "pk"))
+    # The party's cases first, from the two partial indexes on non-empty identifiers (cases/0004;
+    # the `<> ''` terms are what lets SQLite use them), then their decisions: as one join, SQLite
+    # scanned every case (50 ms at 100,000).
+    case_ids = set(Party.objects.filter((Q(id_number__in=keys) & ~Q(id_number=""))
+                                        | (Q(credit_code__in=keys) & ~Q(credit_code="")))
+                   .order_by().values_list("case_id", flat=True)) - {case.pk}
+    if not case_ids:
+        return []
+    others = (Case.objects.filter(pk__in=case_ids, occurred_on=case.occurred_on, decided_on__isnull=False)
+              .select_related("agency", "matter").order_by("decided_on", "pk"))
     mine = provisions(case)
     code = case.matter.code if case.matter else None
     return [c for c in others

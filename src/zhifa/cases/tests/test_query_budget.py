@@ -128,3 +128,27 @@ def test_open_deadlines_of_a_case_come_from_the_case_index(penalty_world):
     plan = qs.explain()
     assert "deadline_case_open" in plan and "closed__" not in plan, plan
     assert [d.key for d in qs] == ["PEN-26"]
+
+
+
+def test_same_act_check_reads_parties_and_cases_through_indexes(penalty_world):
+    """PEN-06's same-act check (procedures.guards.same_act_fines) looks the party's cases up by ID
+    number or credit code. As one join with the cases, SQLite scanned every case (50 ms at 100,000);
+    now no query it makes scans the cases or the parties."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhifa.procedures.guards import party_identifiers, same_act_fines
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans from table statistics and scans a test-sized table")
+    case = register_case(penalty_world, occurred_on=timezone.localdate())
+    assert party_identifiers(case)
+    with CaptureQueriesContext(connection) as q:
+        assert same_act_fines(case) == []
+    assert q.captured_queries
+    with connection.cursor() as cur:
+        for query in q.captured_queries:
+            cur.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            plan = " / ".join(row[-1] for row in cur.fetchall())
+            assert "SCAN cases_case" not in plan and "SCAN cases_party" not in plan, plan
