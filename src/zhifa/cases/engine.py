@@ -192,6 +192,16 @@ def _check_date(last: dt.date | None, on_date: dt.date) -> None:
                           rule="REC-01", fields={"on_date": "早于上一环节的日期"})
 
 
+def _reuse_plans() -> None:
+    """PostgreSQL with prepared statements (conf/base.py): within this transaction, a prepared
+    statement may keep a generic plan instead of being planned for each call. The transition's
+    statements are short lookups by key whose best plan does not depend on the values, and planning
+    them was most of the database's CPU per transition (docs/performance.md)."""
+    if connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("prepare_threshold"):
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL plan_cache_mode = auto")
+
+
 def _last_status(case_id: int) -> tuple[int, dt.date | None]:
     """(seq, on_date) of the case's last status row, (0, None) before the first. Plain SQL: every
     step asks, and the ORM took five times the database's time to compile it."""
@@ -222,6 +232,7 @@ def case_transition(*, case: Case | int, action: str, actor, data: dict | None =
     exist, and the lock query itself checks it."""
     case_id = case if isinstance(case, int) else case.pk
     with transaction.atomic():
+        _reuse_plans()
         # Lock the case row only; the agency with its region chain (settings are looked up along
         # it), the matter and its category come along because nearly every guard reads them.
         locked = get_with_related(Case, case_id, paths=CASE_RELATED, in_field="agency", in_values=within, lock=True)

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from zhifa.core.joined import columns
 from zhifa.org import roles
 from zhifa.org.models import Officer
 
@@ -46,7 +47,7 @@ def case_team(case_id: int, *, only: list[int] | None = None, undeclared: bool =
     team on nearly every step, and the ORM's join cost more to compile than to run."""
     qn = connection.ops.quote_name
     link = CaseOfficer._meta
-    sql = (f"SELECT o.* FROM {qn(Officer._meta.db_table)} o JOIN {qn(link.db_table)} l"
+    sql = (f"SELECT {columns(Officer, 'o')} FROM {qn(Officer._meta.db_table)} o JOIN {qn(link.db_table)} l"
            f" ON l.{qn(link.get_field('officer').column)} = o.id"
            f" WHERE l.{qn(link.get_field('case').column)} = %s AND l.recused = %s")
     params: list = [case_id, False]

@@ -109,6 +109,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Prepared statements: a statement run this many times on a connection is prepared, so
+    # PostgreSQL stops parsing it again; they need server-side binding. 0 turns both off (e.g.
+    # behind a pooler in transaction mode that does not track prepared statements). Plans stay made
+    # for each statement's own values (plan_cache_mode force_custom_plan: the portal searches depend
+    # on them); case_transition lets its own short statements reuse a generic plan
+    # (cases.engine._reuse_plans).
+    PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+    if PREPARE_THRESHOLD > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": PREPARE_THRESHOLD,
+             "options": f"-c plan_cache_mode={env('DATABASE_PLAN_CACHE_MODE', default='force_custom_plan')}"})
     # pg_trgm on Chinese text needs a UTF-8 LC_CTYPE: build test databases from template0.
     DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
 

@@ -57,6 +57,15 @@ def _tables(model: type[models.Model], paths: Sequence[str]) -> list[_Table]:
     return tables
 
 
+def columns(model: type[models.Model], alias: str, connection=None) -> str:
+    """The select list of a model's concrete columns for table alias `alias` ("o.id, o.name, …"):
+    what `Model.objects.raw()` needs, written out instead of `alias.*` so that a prepared statement
+    keeps its result type when a migration adds a column (PostgreSQL refuses a cached plan whose
+    result type changed)."""
+    qn = (connection or connections["default"]).ops.quote_name
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
+
+
 @functools.cache
 def _plan(model: type[models.Model], paths: tuple[str, ...], in_field: str, in_count: int, lock: bool,
           alias: str) -> _Plan:

@@ -10,6 +10,8 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from zhifa.core.joined import columns
+
 from .models import Agency, Certificate, EnforcementCategory, Officer, Region
 
 S = Certificate.Status
@@ -105,7 +107,7 @@ def _certificates_covering(*, holder_ids: list[int], kind: str, category_code: s
     category_table = EnforcementCategory._meta.db_table
     in_region = (f"EXISTS (SELECT 1 FROM {qn(regs.db_table)} r WHERE r.{qn(regs.get_field('certificate').column)} = c.id"
                  f" AND r.{qn(regs.get_field('region').column)} IN ({_marks(region_ids)}))" if region_ids else "FALSE")
-    sql = (f"SELECT c.*, EXISTS (SELECT 1 FROM {qn(cats.db_table)} cc JOIN {qn(category_table)} e"
+    sql = (f"SELECT {columns(Certificate, 'c')}, EXISTS (SELECT 1 FROM {qn(cats.db_table)} cc JOIN {qn(category_table)} e"
            f" ON e.id = cc.{qn(cats.get_field('enforcementcategory').column)}"
            f" WHERE cc.{qn(cats.get_field('certificate').column)} = c.id AND e.code = %s) AS covers_category,"
            f" {in_region} AS covers_region"
