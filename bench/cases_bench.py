@@ -6,10 +6,10 @@ bench/cases_gen.py.
         python bench/cases_bench.py --port 8190
     DATABASE_URL=sqlite:////tmp/bench_cases.sqlite3 PYTHONPATH=src python bench/cases_bench.py --port 8191
 
-It starts granian on 127.0.0.1 (2 WSGI workers of 2 threads each, as in docs/operations.md; DEBUG off) and talks to it
-over loopback with keep-alive HTTP connections, one per client thread. Clients are officers of the
-sampled agencies, signed in with a Django session (the officer UI's way in; `--auth token` uses
-agency API tokens instead), so the list is scoped to the officer's agency.
+It starts granian on 127.0.0.1 (2 WSGI workers of 2 threads each, as in docs/operations.md; DEBUG
+off) and talks to it over loopback with keep-alive HTTP connections, one per client thread. Clients
+are officers of the sampled agencies, signed in with a Django session (the officer UI's way in;
+`--auth token` uses agency API tokens instead), so the list is scoped to the officer's agency.
 
 1. Reads: each client alternates GET /api/v1/cases/?limit=50 (the officer's list) and
    GET /api/v1/cases/{id} (a random case of the agency, any state), bounded by --read-seconds and
@@ -335,7 +335,8 @@ def tx_phase(args, clients_auth, pools, on_start) -> dict:
             ok.extend(mine)
 
     run_threads(args.tx_clients, client)
-    return {"ok": ok, "errors": errors, "samples": samples, "t0": clock["t0"], "seconds": time.time() - clock["t0"]}
+    return {"ok": ok, "errors": errors, "samples": samples, "t0": clock["t0"],
+            "seconds": time.time() - clock["t0"]}
 
 
 # --- integrity ------------------------------------------------------------------------------------------
@@ -533,7 +534,8 @@ def main() -> int:
                             f"{rate:.0f}/s sustained", f"per-second min {min(secs) if secs else 0}",
                             f"latency p95 {pct(tms, 95):.0f} ms", "PASS" if rate >= 200 else "MISS (target ≥ 200/s)"))
             n_tx = max(1, len(timed) + sum(r["errors"].values()))
-            print(f"transitions: {args.tx_clients} clients, {r['seconds']:.1f} s after {len(ok) - len(timed)} warm-up "
+            warm = len(ok) - len(timed)
+            print(f"transitions: {args.tx_clients} clients, {r['seconds']:.1f} s after {warm} warm-up "
                   f"transitions; accepted {dict(mix)}; "
                   f"refused/failed {dict(r['errors']) or 'none'}; CPU per transition: server workers "
                   f"{1000 * tx_cpu / n_tx:.1f} ms, database {1000 * db_cpu / n_tx:.1f} ms, clients "

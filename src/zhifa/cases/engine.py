@@ -207,7 +207,8 @@ def _last_status(case_id: int) -> tuple[int, dt.date | None]:
     step asks, and the ORM took five times the database's time to compile it."""
     table = connection.ops.quote_name(StatusEntry._meta.db_table)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT seq, on_date FROM {table} WHERE case_id = %s ORDER BY seq DESC LIMIT 1", [case_id])
+        cur.execute(f"SELECT seq, on_date FROM {table} WHERE case_id = %s ORDER BY seq DESC LIMIT 1",
+                    [case_id])
         row = cur.fetchone()
     return (row[0], row[1]) if row else (0, None)
 
@@ -235,7 +236,8 @@ def case_transition(*, case: Case | int, action: str, actor, data: dict | None =
         _reuse_plans()
         # Lock the case row only; the agency with its region chain (settings are looked up along
         # it), the matter and its category come along because nearly every guard reads them.
-        locked = get_with_related(Case, case_id, paths=CASE_RELATED, in_field="agency", in_values=within, lock=True)
+        locked = get_with_related(Case, case_id, paths=CASE_RELATED, in_field="agency", in_values=within,
+                                  lock=True)
         if locked is None:
             raise NotFound(f"未找到案件（编号 {case_id}），或不在您的职责范围内。")
         procedure = get_procedure(locked.procedure)

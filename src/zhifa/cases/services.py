@@ -36,10 +36,11 @@ def number_next(*, agency, series: str, year: int) -> int:
     # One statement takes the number and locks the row until the caller's transaction ends.
     table = connection.ops.quote_name(NumberSequence._meta.db_table)
     with connection.cursor() as cur:
-        cur.execute(f'UPDATE {table} SET "last" = "last" + 1 WHERE agency_id = %s AND series = %s AND "year" = %s'
-                    ' RETURNING "last"', [agency.pk, series, year])
+        cur.execute(f'UPDATE {table} SET "last" = "last" + 1'
+                    ' WHERE agency_id = %s AND series = %s AND "year" = %s RETURNING "last"',
+                    [agency.pk, series, year])
         row = cur.fetchone()
-    if row is None:  # the first number of the year: make the row (a concurrent maker wins the unique constraint)
+    if row is None:  # the year's first number: make the row (a concurrent maker wins the unique constraint)
         NumberSequence.objects.get_or_create(agency=agency, series=series, year=year)
         return number_next(agency=agency, series=series, year=year)
     return row[0]

@@ -526,15 +526,17 @@ def setting_value(key: str, *, agency: Agency | None = None):
     return settings_registry.DEFAULTS[key][0]
 
 
-def _setting_rows(key: str, agency_id: int, region_ids: list[int]) -> list[tuple[int | None, int | None, Any]]:
+def _setting_rows(key: str, agency_id: int, region_ids: list[int]) -> list[tuple]:
     """(agency_id, region_id, value) of the rows of `key` for the agency or, agency-less, for one of
     the regions. Plain SQL: PEN-16 asks for `min_officers` on nearly every step of a case, and the
     ORM spent ten times longer compiling this query than the database answering it."""
     table = connection.ops.quote_name(CatalogSetting._meta.db_table)
-    regions = f" OR (agency_id IS NULL AND region_id IN ({', '.join(['%s'] * len(region_ids))}))" if region_ids else ""
+    regions = ""
+    if region_ids:
+        regions = f" OR (agency_id IS NULL AND region_id IN ({', '.join(['%s'] * len(region_ids))}))"
     with connection.cursor() as cur:
-        cur.execute(f'SELECT agency_id, region_id, value FROM {table} WHERE "key" = %s AND (agency_id = %s{regions})',
-                    [key, agency_id, *region_ids])
+        cur.execute(f'SELECT agency_id, region_id, value FROM {table}'
+                    f' WHERE "key" = %s AND (agency_id = %s{regions})', [key, agency_id, *region_ids])
         # JSON comes back as text on both databases (Django reads jsonb as text and decodes it itself)
         return [(a, r, json.loads(v) if isinstance(v, str) else v) for a, r, v in cur.fetchall()]
 

@@ -85,7 +85,8 @@ def generate_after_commit(template: str, *, only_if: Callable[[Case], bool] | No
         # only when `only_if` asks.
         if only_if is not None and not only_if(Case.objects.get(pk=entry.case_id)):
             return
-        _request(case_id=entry.case_id, template=code, entry_id=entry.pk, extra={}, requested_by_id=entry.actor_id)
+        _request(case_id=entry.case_id, template=code, entry_id=entry.pk, extra={},
+                 requested_by_id=entry.actor_id)
 
     hook.__name__ = f"generate_{template}"
     hook.template = template

@@ -105,13 +105,18 @@ def _certificates_covering(*, holder_ids: list[int], kind: str, category_code: s
     qn = connection.ops.quote_name
     cats, regs = Certificate.categories.through._meta, Certificate.regions.through._meta
     category_table = EnforcementCategory._meta.db_table
-    in_region = (f"EXISTS (SELECT 1 FROM {qn(regs.db_table)} r WHERE r.{qn(regs.get_field('certificate').column)} = c.id"
-                 f" AND r.{qn(regs.get_field('region').column)} IN ({_marks(region_ids)}))" if region_ids else "FALSE")
-    sql = (f"SELECT {columns(Certificate, 'c')}, EXISTS (SELECT 1 FROM {qn(cats.db_table)} cc JOIN {qn(category_table)} e"
+    in_region = "FALSE"
+    if region_ids:
+        in_region = (f"EXISTS (SELECT 1 FROM {qn(regs.db_table)} r"
+                     f" WHERE r.{qn(regs.get_field('certificate').column)} = c.id"
+                     f" AND r.{qn(regs.get_field('region').column)} IN ({_marks(region_ids)}))")
+    sql = (f"SELECT {columns(Certificate, 'c')},"
+           f" EXISTS (SELECT 1 FROM {qn(cats.db_table)} cc JOIN {qn(category_table)} e"
            f" ON e.id = cc.{qn(cats.get_field('enforcementcategory').column)}"
            f" WHERE cc.{qn(cats.get_field('certificate').column)} = c.id AND e.code = %s) AS covers_category,"
            f" {in_region} AS covers_region"
-           f" FROM {qn(Certificate._meta.db_table)} c WHERE c.holder_id IN ({_marks(holder_ids)}) AND c.kind = %s"
+           f" FROM {qn(Certificate._meta.db_table)} c"
+           f" WHERE c.holder_id IN ({_marks(holder_ids)}) AND c.kind = %s"
            " ORDER BY c.expires_on DESC, c.id DESC")
     return list(Certificate.objects.raw(sql, [category_code, *region_ids, *holder_ids, kind]))
 
