@@ -29,12 +29,11 @@ import hashlib  # noqa: E402
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from zhifa.core.append_only import purge_allowed  # noqa: E402
 from zhifa.ledger import keys  # noqa: E402
 from zhifa.core.canonical import hash_name  # noqa: E402
-from zhifa.ledger.models import Entry, LedgerHead, Node  # noqa: E402
+from zhifa.ledger.models import Entry, Node  # noqa: E402
 from zhifa.ledger.services import (  # noqa: E402
     entry_leaf_data,
     ledger_append,

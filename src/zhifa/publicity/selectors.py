@@ -70,7 +70,6 @@ class NewestFirstSearch:
         1,000,000 rows: 4.5 s); they are few, so sorting them is cheap."""
         from django.db import connection
 
-        table = Publication._meta.db_table
         inner_sql, inner_params = self.searched.order_by().values_list("id", "decided_on").query.sql_with_params()
         with connection.cursor() as cur:
             cur.execute(f'SELECT "m"."id" FROM ({inner_sql} OFFSET 0) AS "m" '

@@ -1,7 +1,7 @@
 """The status history is append-only in three layers, and the ledger names a tampered step."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from zhifa.cases.models import StatusEntry
 from zhifa.cases.testing import register_case
@@ -18,7 +18,8 @@ def test_status_rows_cannot_be_changed_or_deleted(penalty_world):
         entry.delete()
     for sql in (f"UPDATE cases_statusentry SET reason = 'x' WHERE id = {entry.pk}",
                 f"DELETE FROM cases_statusentry WHERE id = {entry.pk}"):
-        with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cur:
+        with pytest.raises(DatabaseError, match="zhifa: (UPDATE|DELETE) on "), transaction.atomic(), \
+                connection.cursor() as cur:
             cur.execute(sql)
     assert StatusEntry.objects.get(pk=entry.pk).reason == ""
 

@@ -1,7 +1,6 @@
 """Issue 8 through the penalty procedure: a served decision opens its publication with the due date
 from the calendar (PUB-03); a revoked decision is withdrawn and leaves the portal search (PUB-05)."""
 
-import datetime as dt
 
 from zhifa.cases.engine import case_transition
 from zhifa.cases.testing import register_case

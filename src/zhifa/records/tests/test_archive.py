@@ -7,7 +7,6 @@ import os
 import zipfile
 
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError

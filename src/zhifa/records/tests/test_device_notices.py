@@ -14,7 +14,6 @@ import zipfile
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
 from django.utils import timezone
 
 from zhifa.cases.models import CaseDeadline
@@ -100,7 +99,7 @@ def test_a_conforming_review_opens_the_notice_deadline_from_the_calendar(world):
     evidence_device_review(evidence=record, actor=world["lead"], conforms=True, opinion="已核实时间戳")
     assert open_deadline(record) is not None
     # The notice closes it.
-    notice = notify(world, record, party)
+    notify(world, record, party)
     assert open_deadline(record) is None
     entry = Entry.objects.get(kind="device_record_notified")
     assert entry.payload["late"] is False and entry.payload["method"] == "sms"

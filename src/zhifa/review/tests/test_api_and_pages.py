@@ -3,7 +3,6 @@ through HTTP, refusals as {"code","message","rule","fields"}, scoping to visible
 
 from __future__ import annotations
 
-import datetime as dt
 
 from django.test import Client
 
