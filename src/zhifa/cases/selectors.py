@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from zhifa.core.joined import columns
+from zhifa.core.sql import columns, placeholders
 from zhifa.org import roles
 from zhifa.org.models import Officer
 
@@ -55,7 +55,7 @@ def case_team(case_id: int, *, only: list[int] | None = None, undeclared: bool =
         sql += " AND l.no_conflict_declared = %s"
         params.append(False)
     if only:
-        sql += f" AND o.id IN ({', '.join(['%s'] * len(only))})"
+        sql += f" AND o.id IN ({placeholders(only)})"
         params += list(only)
     return list(Officer.objects.raw(sql + " ORDER BY l.id", params))
 

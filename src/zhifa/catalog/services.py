@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from zhifa.core.errors import Conflict, DomainError
 from zhifa.core.search import search_text_for
+from zhifa.core.sql import placeholders
 from zhifa.ledger.services import ledger_append
 from zhifa.org.models import Agency, Region
 
@@ -533,7 +534,7 @@ def _setting_rows(key: str, agency_id: int, region_ids: list[int]) -> list[tuple
     table = connection.ops.quote_name(CatalogSetting._meta.db_table)
     regions = ""
     if region_ids:
-        regions = f" OR (agency_id IS NULL AND region_id IN ({', '.join(['%s'] * len(region_ids))}))"
+        regions = f" OR (agency_id IS NULL AND region_id IN ({placeholders(region_ids)}))"
     with connection.cursor() as cur:
         cur.execute(f'SELECT agency_id, region_id, value FROM {table}'
                     f' WHERE "key" = %s AND (agency_id = %s{regions})', [key, agency_id, *region_ids])

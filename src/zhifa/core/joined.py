@@ -7,7 +7,8 @@ with the agency's region chain, its matter with the matter's category: seven tab
 six times as long as the database took to answer (measured in docs/performance.md). Here the SQL is
 built once per (model, paths, filter shape) and each call only binds the values.
 
-Used by `cases.engine.case_transition` for the case lock. Anything else should use the ORM.
+Used for the case lock in `cases.engine.case_transition` and for the API's case lookup (`cases.api`);
+anything else should use the ORM.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from dataclasses import dataclass
 
 from django.db import connections, models, router
 
+from .sql import columns, placeholders
+
 
 @dataclass(frozen=True)
 class _Table:
     alias: str
     model: type[models.Model]
     fields: tuple[models.Field, ...]  # concrete fields, in the order they are selected
+    converters: tuple  # per field: (column expression, the converters the ORM would apply)
+    pk_index: int  # position of the primary key among `fields`
     via: models.ForeignKey | None  # the foreign key on the parent table that leads here
     parent: int | None  # index of the parent table in the plan
-    converters: tuple = ()  # per field: (column expression, the converters the ORM would apply)
 
 
 @dataclass(frozen=True)
@@ -35,12 +39,16 @@ class _Plan:
     tables: tuple[_Table, ...]
 
 
-def _tables(model: type[models.Model], paths: Sequence[str]) -> list[_Table]:
-    """The root table, then one per step of each path (shared prefixes joined once)."""
-    def concrete(m):
-        return tuple(m._meta.concrete_fields)
+def _table(alias: str, model: type[models.Model], via, parent, connection) -> _Table:
+    fields = tuple(model._meta.concrete_fields)
+    converters = tuple((col, connection.ops.get_db_converters(col) + f.get_db_converters(connection))
+                       for f in fields for col in [f.get_col(alias)])
+    return _Table(alias, model, fields, converters, fields.index(model._meta.pk), via, parent)
 
-    tables = [_Table("t0", model, concrete(model), None, None)]
+
+def _tables(model: type[models.Model], paths: Sequence[str], connection) -> list[_Table]:
+    """The root table, then one per step of each path (shared prefixes joined once)."""
+    tables = [_table("t0", model, None, None, connection)]
     index: dict[tuple[str, ...], int] = {(): 0}
     for path in paths:
         steps = tuple(path.split("__"))
@@ -53,17 +61,8 @@ def _tables(model: type[models.Model], paths: Sequence[str]) -> list[_Table]:
             if not isinstance(fk, models.ForeignKey):
                 raise ValueError(f"{path}: {key[-1]} is not a foreign key")
             index[key] = len(tables)
-            tables.append(_Table(f"t{len(tables)}", fk.related_model, concrete(fk.related_model), fk, parent))
+            tables.append(_table(f"t{len(tables)}", fk.related_model, fk, parent, connection))
     return tables
-
-
-def columns(model: type[models.Model], alias: str, connection=None) -> str:
-    """The select list of a model's concrete columns for table alias `alias` ("o.id, o.name, …"):
-    what `Model.objects.raw()` needs, written out instead of `alias.*` so that a prepared statement
-    keeps its result type when a migration adds a column (PostgreSQL refuses a cached plan whose
-    result type changed)."""
-    qn = (connection or connections["default"]).ops.quote_name
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
 
 
 @functools.cache
@@ -71,19 +70,16 @@ def _plan(model: type[models.Model], paths: tuple[str, ...], in_field: str, in_c
           alias: str) -> _Plan:
     connection = connections[alias]
     qn = connection.ops.quote_name
-    tables = _tables(model, paths)
-    columns = ", ".join(f"{t.alias}.{qn(f.column)}" for t in tables for f in t.fields)
+    tables = _tables(model, paths, connection)
+    select = ", ".join(columns(t.model, t.alias, connection) for t in tables)
     joins = "".join(
         f" LEFT JOIN {qn(t.model._meta.db_table)} {t.alias} ON {t.alias}.{qn(t.via.target_field.column)}"
         f" = {tables[t.parent].alias}.{qn(t.via.column)}" for t in tables[1:])
     where = f"t0.{qn(model._meta.pk.column)} = %s"
     if in_field:
         column = model._meta.get_field(in_field).column
-        where += f" AND t0.{qn(column)} IN ({', '.join(['%s'] * in_count)})" if in_count else " AND 1 = 0"
-    sql = f"SELECT {columns} FROM {qn(model._meta.db_table)} t0{joins} WHERE {where}"
-    tables = [_Table(t.alias, t.model, t.fields, t.via, t.parent, tuple(
-        (col, connection.ops.get_db_converters(col) + f.get_db_converters(connection))
-        for f in t.fields for col in [f.get_col(t.alias)])) for t in tables]
+        where += f" AND t0.{qn(column)} IN ({placeholders(range(in_count))})" if in_count else " AND 1 = 0"
+    sql = f"SELECT {select} FROM {qn(model._meta.db_table)} t0{joins} WHERE {where}"
     if lock and connection.features.has_select_for_update:
         # only the root row (PostgreSQL: OF t0); SQLite's IMMEDIATE transaction already holds the write lock
         sql += " FOR UPDATE OF t0" if connection.features.has_select_for_update_of else " FOR UPDATE"
@@ -114,7 +110,7 @@ def get_with_related(model: type[models.Model], pk, *, paths: Sequence[str], in_
         if t.parent is not None and parent is None:
             instances.append(None)  # the parent is missing, so this one is too
             continue
-        if raw[t.fields.index(t.model._meta.pk)] is None:
+        if raw[t.pk_index] is None:
             instances.append(None)
             if parent is not None:
                 t.via.set_cached_value(parent, None)

@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import QuerySet
 
+from zhifa.core.sql import placeholders
+
 from .models import Agency, Region
 
 OFFICER = "执法人员"
@@ -84,7 +86,7 @@ def _descendants(model, root_ids: set[int]) -> set[int]:
         while frontier:
             # plain SQL: every API request asks (the caller's scope), the ORM cost 5x the answer
             ids = sorted(frontier)
-            cur.execute(f"SELECT id FROM {table} WHERE parent_id IN ({', '.join(['%s'] * len(ids))})", ids)
+            cur.execute(f"SELECT id FROM {table} WHERE parent_id IN ({placeholders(ids)})", ids)
             frontier = {pk for (pk,) in cur.fetchall()} - seen
             seen |= frontier
     return seen

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from zhifa.core.joined import columns
+from zhifa.core.sql import columns, placeholders
 
 from .models import Agency, Certificate, EnforcementCategory, Officer, Region
 
@@ -90,10 +90,6 @@ def officers_may_act(*, officers, category_code: str, region: Region | None, on_
     return out
 
 
-def _marks(values: list) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _certificates_covering(*, holder_ids: list[int], kind: str, category_code: str,
                            region_ids: list[int]) -> list[Certificate]:
     """The holders' certificates of `kind`, latest expiry first, each with `covers_category` (it
@@ -109,14 +105,14 @@ def _certificates_covering(*, holder_ids: list[int], kind: str, category_code: s
     if region_ids:
         in_region = (f"EXISTS (SELECT 1 FROM {qn(regs.db_table)} r"
                      f" WHERE r.{qn(regs.get_field('certificate').column)} = c.id"
-                     f" AND r.{qn(regs.get_field('region').column)} IN ({_marks(region_ids)}))")
+                     f" AND r.{qn(regs.get_field('region').column)} IN ({placeholders(region_ids)}))")
     sql = (f"SELECT {columns(Certificate, 'c')},"
            f" EXISTS (SELECT 1 FROM {qn(cats.db_table)} cc JOIN {qn(category_table)} e"
            f" ON e.id = cc.{qn(cats.get_field('enforcementcategory').column)}"
            f" WHERE cc.{qn(cats.get_field('certificate').column)} = c.id AND e.code = %s) AS covers_category,"
            f" {in_region} AS covers_region"
            f" FROM {qn(Certificate._meta.db_table)} c"
-           f" WHERE c.holder_id IN ({_marks(holder_ids)}) AND c.kind = %s"
+           f" WHERE c.holder_id IN ({placeholders(holder_ids)}) AND c.kind = %s"
            " ORDER BY c.expires_on DESC, c.id DESC")
     return list(Certificate.objects.raw(sql, [category_code, *region_ids, *holder_ids, kind]))
 
