@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from zhifa.core.sql import columns, placeholders
+from zhifa.core.sql import columns
 from zhifa.org import roles
 from zhifa.org.models import Officer
 
@@ -40,11 +40,11 @@ MAIN_LINE = {
 WIDE_ROLES = {roles.REVIEWER, roles.HEAD, roles.ARCHIVIST, roles.SUPERVISOR, roles.ADMIN, roles.PUBLICITY}
 
 
-def case_team(case_id: int, *, only: list[int] | None = None, undeclared: bool = False) -> list[Officer]:
+def case_team(case_id: int, *, undeclared: bool = False) -> list[Officer]:
     """The officers on a case who have not recused themselves (PEN-16, PEN-17), in the order they
-    were added; `only`: just these of them; `undeclared`: just those who have not declared that no
-    ground for recusal applies (PEN-17). Plain SQL through `Officer.objects.raw`: PEN-16 reads the
-    team on nearly every step, and the ORM's join cost more to compile than to run."""
+    were added; `undeclared`: just those who have not declared that no ground for recusal applies
+    (PEN-17). Plain SQL through `Officer.objects.raw`: PEN-16 reads the team on nearly every step,
+    and the ORM's join cost more to compile than to run."""
     qn = connection.ops.quote_name
     link = CaseOfficer._meta
     sql = (f"SELECT {columns(Officer, 'o')} FROM {qn(Officer._meta.db_table)} o JOIN {qn(link.db_table)} l"
@@ -54,9 +54,6 @@ def case_team(case_id: int, *, only: list[int] | None = None, undeclared: bool =
     if undeclared:
         sql += " AND l.no_conflict_declared = %s"
         params.append(False)
-    if only:
-        sql += f" AND o.id IN ({placeholders(only)})"
-        params += list(only)
     return list(Officer.objects.raw(sql + " ORDER BY l.id", params))
 
 

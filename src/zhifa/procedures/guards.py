@@ -26,17 +26,20 @@ from zhifa.org.selectors import officers_may_act, region_chain_codes
 from .common import fine_of
 
 
-def acting_officers(ctx: TransitionContext) -> list[Officer]:
-    """The case team on this act: the officers named in the step's input, else the whole team."""
-    return case_team(ctx.case.pk, only=ctx.data.get("officers") or None)
+def acting_officers(ctx: TransitionContext, team: list[Officer]) -> list[Officer]:
+    """The officers acting on this step: those of the case team named in its input, else the team."""
+    named = set(ctx.data.get("officers") or ())
+    return [officer for officer in team if officer.pk in named] if named else team
 
 
-def eligible_officers(ctx: TransitionContext) -> tuple[list, list[str]]:
+def eligible_officers(ctx: TransitionContext, team: list[Officer]) -> tuple[list, list[str]]:
+    """(officers who may act, reasons for those who may not) among the acting part of `team`, which
+    the caller has just read from the database, so `active` is current."""
     case = ctx.case
     if case.matter is None or case.matter.category is None:
         return [], ["本案未关联载明执法类别的执法事项，无法核验执法证件（规则 PEN-16）。"]
     ok, refusals = [], []
-    team = acting_officers(ctx)  # read from the database just now: `active` is current
+    team = acting_officers(ctx, team)
     checked = officers_may_act(officers=team, category_code=case.matter.category.code,
                                region=case.agency.region, on_date=ctx.on_date, fresh=True)
     for officer in team:
@@ -49,13 +52,10 @@ def eligible_officers(ctx: TransitionContext) -> tuple[list, list[str]]:
 def two_certified_officers(ctx: TransitionContext) -> None:
     """PEN-16 (行政处罚法 Art. 42): at least two officers, each holding on the act's date a valid
     certificate covering the matter's category and the case's region (issue 5 item 4)."""
-    named = ctx.data.get("officers")
-    if named:
-        on_case = set(ctx.case.case_officers.filter(recused=False).values_list("officer_id", flat=True))
-        strangers = set(named) - on_case
-        if strangers:
-            ctx.refuse("PEN-16", "所列执法人员不是本案承办人员（规则 PEN-16）。", field="officers")
-    ok, refusals = eligible_officers(ctx)
+    team = case_team(ctx.case.pk)
+    if set(ctx.data.get("officers") or ()) - {officer.pk for officer in team}:
+        ctx.refuse("PEN-16", "所列执法人员不是本案承办人员（规则 PEN-16）。", field="officers")
+    ok, refusals = eligible_officers(ctx, team)
     if refusals:
         ctx.refuse("PEN-16", "；".join(refusals))
     minimum = int(setting_value("min_officers", agency=ctx.case.agency))

@@ -78,6 +78,10 @@ def test_pen16_two_certified_officers(penalty_world):
     case_officer_add(case=case, officer=w.officers[2], actor=w.actor, no_conflict_declared=True)
     # Still refused: every acting officer must be certified (the uncertified one is on the team).
     refused(case, "file", w, {"head_approved": True, "opinion": "立案"}, rule="PEN-16")
+    # Naming an officer who is not on the case team is refused too.
+    err = refused(case, "file", w, {"head_approved": True, "opinion": "立案",
+                                    "officers": [w.officers[0].pk, w.officers[1].pk]}, rule="PEN-16")
+    assert "不是本案承办人员" in err.message
     move(case, "file", w, {"head_approved": True, "opinion": "立案",
                            "officers": [w.officers[0].pk, w.officers[2].pk]})
 
