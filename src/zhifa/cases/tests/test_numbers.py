@@ -1,13 +1,12 @@
 """Serial numbers (文号) per agency, series and year: taken under the sequence row's lock, so
 concurrent takers get each number once and a rolled-back taker gives its number back."""
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from zhifa.cases.models import NumberSequence
 from zhifa.cases.services import number_issue, number_next
+from zhifa.core.testing import concurrent_writes, needs_waiting_writers
 
 
 @pytest.mark.django_db
@@ -39,37 +38,11 @@ def test_a_rolled_back_number_is_given_back(penalty_world):
         assert number_issue(agency=agency, series="case", on_date=dt.date(2026, 3, 1)).endswith("〔2026〕1号")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="SQLite's test database is in memory with a shared cache, where a second writer fails "
-                           "at once instead of waiting as on the file database")
+@needs_waiting_writers
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_takers_get_each_number_once(penalty_world):
     agency = penalty_world.agency
-    taken, errors = [], []
-    lock = threading.Lock()
-
-    def taker(i: int) -> None:
-        try:
-            for j in range(6):
-                try:
-                    with transaction.atomic():
-                        n = number_next(agency=agency, series="case", year=2031)
-                        if j == 3:
-                            raise RuntimeError("rolls back")
-                    with lock:
-                        taken.append(n)
-                except RuntimeError:
-                    pass
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=taker, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    taken = concurrent_writes(lambda i, j: number_next(agency=agency, series="case", year=2031),
+                              threads=4, rounds=6, rollback_round=3)
     assert sorted(taken) == list(range(1, 4 * 5 + 1))  # 4 takers x 5 committed, none twice, no gap
     assert NumberSequence.objects.get(agency=agency, series="case", year=2031).last == 20

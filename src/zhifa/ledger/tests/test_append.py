@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from zhifa.core.append_only import AppendOnlyError
 from zhifa.core.canonical import canonical_json, row_digest
+from zhifa.core.testing import concurrent_writes, needs_waiting_writers
 from zhifa.ledger.models import Entry, LedgerHead
 from zhifa.ledger.services import entry_leaf_hash, ledger_append, ledger_append_many
 from zhifa.org.models import EnforcementCategory
@@ -33,41 +34,17 @@ def test_rolled_back_service_leaves_no_entry_and_no_gap():
         assert ledger_append(kind="x_happened", actor=None, subject="core.test:1").seq == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="SQLite's test database is in memory with a shared cache, where a second writer fails "
-                           "at once ('table is locked') instead of waiting as on the file database")
+@needs_waiting_writers
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_take_contiguous_numbers_and_a_rollback_leaves_no_gap():
     """Writers in their own threads (own connections, committing for real): the head's UPDATE hands
     out the numbers one writer after the other; a writer that rolls back gives its numbers back."""
-    import threading
 
-    from django.db import connections
+    def write(i: int, j: int) -> None:
+        item = {"kind": "x_happened", "subject": f"core.test:{i}", "payload": {"j": j}}
+        ledger_append_many(entries=[item] * 2, actor=None)
 
-    errors = []
-
-    def writer(i: int) -> None:
-        try:
-            for j in range(5):
-                try:
-                    with transaction.atomic():
-                        ledger_append_many(entries=[{"kind": "x_happened", "subject": f"core.test:{i}",
-                                                     "payload": {"j": j}}] * 2, actor=None)
-                        if j == 2:
-                            raise RuntimeError("this one rolls back")
-                except RuntimeError:
-                    pass
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    concurrent_writes(write, threads=4, rounds=5, rollback_round=2)
     seqs = list(Entry.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, 4 * 4 * 2 + 1))  # 4 writers x 4 committed appends x 2 entries
     assert LedgerHead.objects.get(pk=1).size == len(seqs)
