@@ -16,20 +16,27 @@ PROPOSAL = {"outcome": "penalty", "penalty_types": ["warning", "fine"], "fine_am
             "reasons_basis": "违反食品安全法第五十三条，依据第一百二十六条", "reasons_discretion": "属一般情形，按一般档次裁量"}
 
 
+def _dated_move(w, capture):
+    """move(case, action, data, days_ago=…, execute=…): a step dated `days_ago` days back, its
+    after-commit hooks (the documents) run at once, or held and returned when execute=False."""
+    def move(case, action, data=None, days_ago=0, execute=True, **kw):
+        with capture(execute=execute) as hooks:
+            case_transition(case=case, action=action, actor=w.actor, data=data or {},
+                            on_date=TODAY - dt.timedelta(days=days_ago), **kw)
+        return hooks
+    return move
+
+
 def test_ordinary_procedure_documents(penalty_world, django_capture_on_commit_callbacks):
     w = penalty_world
-
-    def move(case, action, data=None, **kw):
-        with django_capture_on_commit_callbacks(execute=True):
-            return case_transition(case=case, action=action, actor=w.actor, data=data or {}, **kw)
-
+    move = _dated_move(w, django_capture_on_commit_callbacks)
     case = register_case(w)
     served = TODAY - dt.timedelta(days=20)  # the statement window has run out by today
-    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"}, on_date=served)
+    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"}, days_ago=20)
     move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所后厨", "findings": "未建立进货查验记录",
-                                     "party_signed": True}, on_date=served)
-    move(case, "conclude_investigation", {"report": "调查终结"}, on_date=served)
-    move(case, "propose", PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）", on_date=served)
+                                     "party_signed": True}, days_ago=20)
+    move(case, "conclude_investigation", {"report": "调查终结"}, days_ago=20)
+    move(case, "propose", PROPOSAL, warn_reason="事实见现场检查笔录（测试未上传证据文件）", days_ago=20)
     move(case, "serve_notice", {"method": "direct", "served_on": served.isoformat()})
     move(case, "decide", {"performance": "自收到本决定书之日起十五日内缴纳罚款",
                           "remedies": "可在六十日内向江川市人民政府申请行政复议，或在六个月内向人民法院提起行政诉讼",
@@ -83,11 +90,7 @@ def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_ca
     """PEN-10 / PEN-29 (2): deciding not to penalise issues the 不予行政处罚决定书 (its own number
     series), not a 行政处罚决定书; it is the document served."""
     w = penalty_world
-
-    def move(case, action, data=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            return case_transition(case=case, action=action, actor=w.actor, data=data or {})
-
+    move = _dated_move(w, django_capture_on_commit_callbacks)
     case = register_case(w, parties=[person_party()])
     move(case, "file", {"head_approved": True, "opinion": "符合立案条件"})
     move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所", "findings": "进货查验记录不全",
@@ -121,23 +124,24 @@ def test_no_penalty_decision_document(penalty_world, django_capture_on_commit_ca
     assert decision.number in squash(pdf_text(docs["service_receipt"]))
 
 
-def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_world, django_capture_on_commit_callbacks,
-                                                                      client):
-    """PEN-19: after 补充调查（重新告知） a second 行政处罚事先告知书 with its own number; the first stays.
-    The decision tells of the superseded notice and shows the PEN-06 comparison of the cited norms."""
-    w = penalty_world
-
-    def move(case, action, data=None, days_ago=0, **kw):
-        with django_capture_on_commit_callbacks(execute=True):
-            return case_transition(case=case, action=action, actor=w.actor, data=data or {},
-                                   on_date=TODAY - dt.timedelta(days=days_ago), **kw)
-
+def _proposed(w, move):
+    """A case filed, inspected, investigated and proposed, 45 to 38 days ago (PEN-19's first round)."""
     case = register_case(w)
     move(case, "file", {"head_approved": True, "opinion": "符合立案条件"}, days_ago=45)
     move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所", "findings": "未建立进货查验记录"},
          days_ago=44)
     move(case, "conclude_investigation", {"report": "调查终结"}, days_ago=40)
     move(case, "propose", PROPOSAL, days_ago=38, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
+    return case
+
+
+def test_renotification_issues_a_new_notice_and_the_decision_says_why(penalty_world, django_capture_on_commit_callbacks,
+                                                                      client):
+    """PEN-19: after 补充调查（重新告知） a second 行政处罚事先告知书 with its own number; the first stays.
+    The decision tells of the superseded notice and shows the PEN-06 comparison of the cited norms."""
+    w = penalty_world
+    move = _dated_move(w, django_capture_on_commit_callbacks)
+    case = _proposed(w, move)
     move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=35)).isoformat()},
          days_ago=35)
     first = Document.objects.get(case=case, template="pre_decision_notice")
@@ -174,19 +178,8 @@ def test_a_notice_rendered_after_the_step_back_is_still_marked_replaced(penalty_
     (PEN-19) before it is. It still states its own round's proposal, and the documents page finds it
     by its step, whenever it is made."""
     w = penalty_world
-
-    def move(case, action, data=None, days_ago=0, execute=True, **kw):
-        with django_capture_on_commit_callbacks(execute=execute) as hooks:
-            case_transition(case=case, action=action, actor=w.actor, data=data or {},
-                            on_date=TODAY - dt.timedelta(days=days_ago), **kw)
-        return hooks
-
-    case = register_case(w)
-    move(case, "file", {"head_approved": True, "opinion": "符合立案条件"}, days_ago=45)
-    move(case, "record_inspection", {"certificates_shown": True, "place": "经营场所", "findings": "未建立进货查验记录"},
-         days_ago=44)
-    move(case, "conclude_investigation", {"report": "调查终结"}, days_ago=40)
-    move(case, "propose", PROPOSAL, days_ago=38, warn_reason="事实见现场检查笔录（测试未上传证据文件）")
+    move = _dated_move(w, django_capture_on_commit_callbacks)
+    case = _proposed(w, move)
     pending = move(case, "serve_notice", {"method": "direct", "served_on": (TODAY - dt.timedelta(days=35)).isoformat()},
                    days_ago=35, execute=False)  # not rendered yet
     move(case, "reinvestigate", {"new_facts": "查实当事人另有一批食品未查验进货", "not_due_to_defence": True}, days_ago=30)
