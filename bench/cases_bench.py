@@ -124,28 +124,27 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit(f"granian did not answer on port {port}; see /tmp/cases_bench_granian_{port}.log")
 
 
-def server_cpu(proc: subprocess.Popen) -> float:
-    """CPU seconds (user + system) used so far by the server and its worker processes (Linux
-    /proc). Per request it is the cost of the code, whatever else the machine is busy with."""
-    def stat(pid: int) -> list[str]:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()
-    pids = {proc.pid}
+def _processes():
+    """(pid, command name, the fields after it) of each process /proc still shows (Linux)."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if int(stat(int(entry))[1]) == proc.pid:
-                    pids.add(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    total = 0
-    for pid in pids:
-        try:
-            fields = stat(pid)
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / os.sysconf("SC_CLK_TCK")
+                with open(f"/proc/{entry}/stat") as f:
+                    head, rest = f.read().rsplit(")", 1)
+            except (OSError, ValueError):
+                continue
+            yield int(entry), head.split(" (", 1)[1], rest.split()
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def server_cpu(proc: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by the server and its worker processes (Linux
+    /proc). Per request it is the cost of the code, whatever else the machine is busy with."""
+    return sum(_cpu_seconds(fields) for pid, _, fields in _processes()
+               if pid == proc.pid or int(fields[1]) == proc.pid)  # the server, or its child (ppid)
 
 
 def database_cpu() -> float:
@@ -157,25 +156,20 @@ def database_cpu() -> float:
     if connection.vendor != "postgresql":
         return 0.0
     ours = f" {connection.settings_dict['NAME']} "
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+    total = 0.0
+    for pid, name, fields in _processes():
+        if name != "postgres":
             continue
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                text = f.read()
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
                 title = f.read().decode(errors="replace")
         except OSError:
-            continue
-        if not text.split(" (", 1)[1].startswith("postgres)"):
             continue
         is_backend = "(" in title.split(":", 2)[-1]  # "postgres: 15/main: user db 127.0.0.1(port) idle"
         if is_backend and ours not in title:
             continue
-        fields = text.rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        total += _cpu_seconds(fields)
+    return total
 
 
 class Client:
