@@ -73,12 +73,18 @@ def row_cover(obj: models.Model) -> dict:
     return {"row": label, "pk": obj.pk, "hash": row_digest(label, obj.pk)}
 
 
+def _json_number(text: str) -> float:
+    """A JSON float as the entry keeps it: -0.0 as 0.0, since PostgreSQL's jsonb (the entry's typed
+    columns are read from it) has no negative zero; any other float unchanged (x + 0.0 == x)."""
+    return float(text) + 0.0
+
+
 def _canonical_text(value: Any, empty: str) -> tuple[str, Any]:
     """(canonical JSON text, the value as stored): round-tripped through JSON so that what is stored
-    is exactly what was hashed (tuples become lists, dict keys strings, and so on)."""
+    is exactly what was hashed (tuples become lists, dict keys strings, -0.0 becomes 0.0, and so on)."""
     if not value:
         return empty, json.loads(empty)
-    stored = json.loads(canonical_json(value))
+    stored = json.loads(canonical_json(value), parse_float=_json_number)
     return canonical_json(stored).decode(), stored
 
 
